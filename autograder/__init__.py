@@ -1,0 +1,1 @@
+"""Instructor tooling: generate the student release and grade a class with nbgrader."""

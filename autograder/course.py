@@ -1,0 +1,51 @@
+"""The nbgrader course layout of this repository, as a traitlets Config.
+
+``solutions/`` is nbgrader's source directory and ``notebooks/`` its release
+directory; the gradebook lives wherever the caller says (a throw-away SQLite
+file for the release, the grading output folder for a class).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from traitlets.config import Config
+
+# nbgrader runs the `alembic` executable by name to check its gradebook schema,
+# so the environment's bin folder must be on PATH even when Python was started
+# by its full path (.venv/bin/python) without activating the environment.
+_BIN = str(Path(sys.executable).parent)
+if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SOURCE_DIR = "solutions"
+RELEASE_DIR = "notebooks"
+HEADER = Path(__file__).resolve().parent / "release_header.ipynb"
+
+# The stub that replaces each solution in the release. It names no task,
+# because the function's own name is on the traceback line above it.
+CODE_STUB = '# YOUR CODE HERE\nraise NotImplementedError("Replace this line with your answer.")'
+
+
+def course_config(root: Path, db_url: str | None = None) -> Config:
+    c = Config()
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.source_directory = SOURCE_DIR
+    c.CourseDirectory.release_directory = RELEASE_DIR
+    if db_url is not None:
+        c.CourseDirectory.db_url = db_url
+    c.ClearSolutions.code_stub = {"python": CODE_STUB}
+    c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+    c.IncludeHeaderFooter.header = str(HEADER)
+    # Data files next to a notebook belong to the release; nothing else does.
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".pytest_cache"]
+    c.ExecutePreprocessor.timeout = 120
+    return c
+
+
+def assignments(root: Path = REPO_ROOT) -> list[str]:
+    """Names of the assignments in ``solutions/`` (one notebook each), sorted."""
+    return sorted(p.parent.name for p in (root / SOURCE_DIR).glob("*/*.ipynb") if p.stem == p.parent.name)

@@ -1,0 +1,11 @@
+# nbgrader configuration for this workbook, for running `nbgrader ...` by hand
+# from the repository root (`nbgrader generate_assignment --config autograder/nbgrader_config.py`).
+# `python -m autograder ...` builds the same settings in autograder/course.py.
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from autograder.course import course_config  # noqa: E402
+
+c = get_config()  # noqa: F821 (provided by nbgrader)
+c.merge(course_config(Path(__file__).resolve().parent.parent))

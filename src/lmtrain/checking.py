@@ -1,0 +1,244 @@
+"""Checks that the notebooks' visible and hidden tests share.
+
+Two tools live here:
+
+* :func:`check_close` compares a student's result with an independent
+  reference and, when they differ, says what was expected, what came out,
+  where they differ most, and what usually causes it.
+* :func:`graded` wraps a call of student code in a graded test. It keeps
+  warnings and stderr out of the cell (nbgrader scores a test cell 0 when it
+  writes to stderr, which would punish a correct solution that happens to
+  trigger a deprecation warning), and it watches, at run time, for calls of
+  the PyTorch built-in that the exercise re-implements. Detection happens on
+  the call itself, so an alias, ``getattr`` or a re-import is caught too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import sys
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+
+__all__ = ["check_close", "graded", "ForbiddenBuiltinError", "FORBIDDEN_BUILTINS"]
+
+
+class ForbiddenBuiltinError(AssertionError):
+    """The student's code called the PyTorch built-in that the task replaces."""
+
+
+# ---------------------------------------------------------------------------
+# Comparing with a reference
+# ---------------------------------------------------------------------------
+
+
+def _as_float64_tensor(value, name: str) -> torch.Tensor:
+    if isinstance(value, torch.Tensor):
+        return value.detach().to("cpu", torch.float64)
+    if isinstance(value, (int, float)):
+        return torch.tensor(float(value), dtype=torch.float64)
+    raise AssertionError(
+        f"{name} should be a torch.Tensor or a number, but it is a {type(value).__name__}."
+    )
+
+
+def check_close(
+    actual,
+    expected,
+    *,
+    what: str,
+    atol: float = 1e-6,
+    rtol: float = 1e-4,
+    hint: str = "",
+    check_shape: bool = True,
+) -> None:
+    """Assert that ``actual`` matches ``expected`` element-wise.
+
+    Both are compared in float64 on the CPU. ``what`` names the quantity in
+    the message ("cross_entropy of a (4, 7, 11) batch"); ``hint`` says what
+    usually causes a mismatch.
+    """
+    got = _as_float64_tensor(actual, what)
+    want = _as_float64_tensor(expected, "the reference")
+    suffix = f"\nHint: {hint}" if hint else ""
+    if check_shape and got.shape != want.shape:
+        raise AssertionError(
+            f"{what}: expected shape {tuple(want.shape)}, got shape {tuple(got.shape)}.{suffix}"
+        )
+    got, want = torch.broadcast_tensors(got, want)
+    finite_mismatch = torch.isfinite(want) & ~torch.isfinite(got)
+    if finite_mismatch.any():
+        raise AssertionError(
+            f"{what}: expected finite values, got {_summary(got)} "
+            f"(expected {_summary(want)}). Overflow or log(0) somewhere?{suffix}"
+        )
+    diff = (got - want).abs()
+    tolerance = atol + rtol * want.abs()
+    bad = ~(diff <= tolerance)
+    if bad.any():
+        worst = int(torch.argmax(torch.where(bad, diff, torch.zeros_like(diff))).item())
+        index = tuple(int(i) for i in torch.unravel_index(torch.tensor(worst), got.shape)) if got.dim() else ()
+        raise AssertionError(
+            f"{what}: expected {_summary(want)}, got {_summary(got)}; "
+            f"max difference {float(diff.max()):.3g} at index {index} "
+            f"(expected {float(want.flatten()[worst]):.6g}, got {float(got.flatten()[worst]):.6g})."
+            f"{suffix}"
+        )
+
+
+def _summary(t: torch.Tensor) -> str:
+    if t.numel() == 1:
+        return f"{float(t.flatten()[0]):.6g}"
+    return f"a tensor of shape {tuple(t.shape)} with mean {float(t.mean()):.6g}"
+
+
+# ---------------------------------------------------------------------------
+# Forbidden built-ins
+# ---------------------------------------------------------------------------
+
+
+def _torch_file(*parts: str) -> str:
+    return str(Path(torch.__file__).parent.joinpath(*parts))
+
+
+@dataclass(frozen=True)
+class ForbiddenSet:
+    """What counts as "calling the built-in" for one task.
+
+    ``python_files``: any Python function defined in these torch source files.
+    ``python_functions``: these Python functions (by code object).
+    ``c_functions``: these C functions, seen as profiler ``c_call`` events.
+    ``aten_ops``: these dispatcher ops, whatever Python route reached them.
+    """
+
+    description: str
+    python_files: frozenset = field(default_factory=frozenset)
+    python_functions: tuple = ()
+    c_functions: tuple = ()
+    aten_ops: frozenset = field(default_factory=frozenset)
+
+
+def _build_forbidden() -> dict[str, ForbiddenSet]:
+    F = torch.nn.functional
+    loss_set = ForbiddenSet(
+        description="torch.nn.functional.cross_entropy / nll_loss (or nn.CrossEntropyLoss)",
+        python_functions=(F.cross_entropy, F.nll_loss),
+        c_functions=tuple(
+            getattr(torch._C._nn, name)
+            for name in ("cross_entropy_loss", "nll_loss", "nll_loss_nd", "nll_loss2d")
+            if hasattr(torch._C._nn, name)
+        ),
+        aten_ops=frozenset(
+            {"aten::nll_loss_forward", "aten::nll_loss2d_forward", "aten::cross_entropy_loss"}
+        ),
+    )
+    return {
+        "cross_entropy": loss_set,
+        "perplexity": loss_set,
+        "SGD": ForbiddenSet(
+            description="torch.optim.SGD",
+            python_files=frozenset({_torch_file("optim", "sgd.py")}),
+        ),
+        "AdamW": ForbiddenSet(
+            description="torch.optim.Adam / torch.optim.AdamW",
+            python_files=frozenset({_torch_file("optim", "adam.py"), _torch_file("optim", "adamw.py")}),
+            aten_ops=frozenset({"aten::_fused_adam_", "aten::_fused_adamw_"}),
+        ),
+        "get_lr_cosine_schedule": ForbiddenSet(
+            description="torch.optim.lr_scheduler",
+            python_files=frozenset({_torch_file("optim", "lr_scheduler.py")}),
+        ),
+        "gradient_clipping": ForbiddenSet(
+            description="torch.nn.utils.clip_grad_norm_",
+            python_files=frozenset({_torch_file("nn", "utils", "clip_grad.py")}),
+        ),
+    }
+
+
+FORBIDDEN_BUILTINS: dict[str, ForbiddenSet] = _build_forbidden()
+
+
+class _DispatchRecorder(TorchDispatchMode):
+    """Records forbidden dispatcher ops; everything else passes through untouched."""
+
+    def __init__(self, ops: frozenset, hits: list):
+        super().__init__()
+        self._ops = ops
+        self._hits = hits
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        name = func.name()
+        if name in self._ops:
+            self._hits.append(name)
+        return func(*args, **(kwargs or {}))
+
+
+@contextlib.contextmanager
+def _watch_for_builtins(task: str):
+    forbidden = FORBIDDEN_BUILTINS.get(task)
+    if forbidden is None:
+        yield
+        return
+    hits: list[str] = []
+    codes = {f.__code__ for f in forbidden.python_functions}
+    files = forbidden.python_files
+    c_functions = forbidden.c_functions
+
+    def profile(frame, event, arg):
+        if event == "call":
+            code = frame.f_code
+            if code in codes or code.co_filename in files:
+                hits.append(f"{code.co_filename.rsplit('/', 1)[-1]}:{code.co_name}")
+        elif event == "c_call" and c_functions:
+            if any(arg is fn for fn in c_functions):
+                hits.append(getattr(arg, "__name__", repr(arg)))
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    recorder = _DispatchRecorder(forbidden.aten_ops, hits) if forbidden.aten_ops else None
+    try:
+        if recorder is not None:
+            with recorder:
+                yield
+        else:
+            yield
+    finally:
+        tampered = sys.getprofile() is not profile
+        sys.setprofile(previous)
+    if tampered:
+        raise ForbiddenBuiltinError(
+            f"{task}: the code under test replaced the profiler hook that the grader uses; "
+            "this test cannot be trusted and earns no points."
+        )
+    if hits:
+        raise ForbiddenBuiltinError(
+            f"{task} calls {forbidden.description} (seen: {hits[0]}). Re-implementing it is the "
+            "exercise, so this test earns no points. Write it with basic tensor operations."
+        )
+
+
+@contextlib.contextmanager
+def graded(task: str):
+    """Run student code for a graded test of ``task``.
+
+    Inside the block warnings are silenced, stderr is captured (and
+    discarded), and any call of the built-in that ``task`` re-implements
+    raises :class:`ForbiddenBuiltinError` when the block ends.
+    """
+    captured = io.StringIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with contextlib.redirect_stderr(captured):
+            with _watch_for_builtins(task):
+                yield
+
+
+def relative_error(a: float, b: float) -> float:
+    """|a - b| / max(|b|, tiny): used where a closed form gives one number."""
+    return abs(a - b) / max(abs(b), math.ulp(0.0))

@@ -1,0 +1,7 @@
+"""Returns the mean cross-entropy itself, forgetting the exponential."""
+
+import torch
+
+
+def perplexity(inputs, targets):
+    return cross_entropy(inputs, targets)
