@@ -64,3 +64,36 @@ def graded_cells_for(function: str, results: list[CellResult]) -> list[CellResul
 
 def all_assignments() -> list[str]:
     return assignments(REPO_ROOT)
+
+
+def stock_nbgrader_grades(assignment: str, submissions: dict[str, Path], scratch: Path) -> dict[str, dict[str, tuple[float, float]]]:
+    """Grade notebooks with stock ``nbgrader autograde`` in a scratch course.
+
+    ``submissions`` maps a student id to the notebook file they hand in.
+    Returns ``{student: {grade_id: (score, max_score)}}`` from the gradebook.
+    """
+    import shutil
+
+    from nbgrader.api import Gradebook
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    from autograder.course import course_config
+
+    shutil.copytree(REPO_ROOT / "solutions" / assignment, scratch / "solutions" / assignment)
+    db_url = f"sqlite:///{scratch / 'gradebook.db'}"
+    config = course_config(scratch, db_url=db_url)
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    result = api.generate_assignment(assignment, force=True, create=True)
+    assert result["success"], result.get("error") or result.get("log")
+    grades = {}
+    for student, notebook in submissions.items():
+        target = scratch / "submitted" / student / assignment / f"{assignment}.ipynb"
+        target.parent.mkdir(parents=True)
+        shutil.copy(notebook, target)
+        result = api.autograde(assignment, student, force=True, create=True)
+        assert result["success"], result.get("error") or result.get("log")
+        with Gradebook(db_url) as gradebook:
+            submitted = gradebook.find_submission_notebook(assignment, assignment, student)
+            grades[student] = {g.name: (g.score, g.max_score) for g in submitted.grades if g.cell.cell_type == "code"}
+    return grades

@@ -1,8 +1,10 @@
 """Import a student's answers from their notebooks, so later notebooks can use them.
 
-Only the answer cells (nbgrader ``solution`` code cells) are read, and of
-those only the top-level ``import``/``from ... import``, ``def`` and
-``class`` statements: demos, prints and tests in the notebook never run.
+Of the answer cells (nbgrader ``solution`` code cells) only the top-level
+``import``/``from ... import``, ``def`` and ``class`` statements run; of the
+notebook's other code cells only the top-level imports (answers use the
+notebook's shared ``import torch`` cell). Demos, prints and tests never run,
+and graded test cells are not read at all.
 """
 
 from __future__ import annotations
@@ -85,8 +87,8 @@ def _unfinished(node: ast.stmt) -> bool:
     return False
 
 
-def _answer_cells(path: Path) -> list[tuple[str, str]]:
-    """(cell id, source) of every code answer cell, in notebook order."""
+def _code_cells(path: Path) -> list[tuple[str, str, bool]]:
+    """(cell id, source, is answer cell) of every code cell except graded tests, in order."""
     try:
         notebook = json.loads(path.read_text(encoding="utf-8"))
         cells = notebook["cells"]
@@ -100,11 +102,12 @@ def _answer_cells(path: Path) -> list[tuple[str, str]]:
     found = []
     for index, cell in enumerate(cells):
         meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.get("cell_type") == "code" and meta.get("solution"):
-            source = cell.get("source", "")
-            if isinstance(source, list):
-                source = "".join(source)
-            found.append((meta.get("grade_id", f"cell {index}"), source))
+        if cell.get("cell_type") != "code" or (meta.get("grade") and not meta.get("solution")):
+            continue
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(source)
+        found.append((meta.get("grade_id", f"cell {index}"), source, bool(meta.get("solution"))))
     return found
 
 
@@ -118,15 +121,18 @@ def load_notebook_answers(path: str | Path, names: list[str] | None = None) -> t
     module = types.ModuleType(f"answers_{path.stem}")
     module.__file__ = str(path)
     unfinished: set[str] = set()
-    for cell_id, source in _answer_cells(path):
+    for cell_id, source, is_answer in _code_cells(path):
         try:
             tree = ast.parse(source, filename=f"{path.name}:{cell_id}")
         except SyntaxError as exc:
+            if not is_answer:
+                continue  # a broken demo cell has no definitions to offer
             raise MissingAnswerError(
                 f"{path.name}, answer cell '{cell_id}', line {exc.lineno}: syntax error ({exc.msg}). "
                 "Fix it in the notebook and run the cell again."
             ) from None
-        kept = [node for node in tree.body if isinstance(node, _KEPT_STATEMENTS)]
+        wanted = _KEPT_STATEMENTS if is_answer else (ast.Import, ast.ImportFrom)
+        kept = [node for node in tree.body if isinstance(node, wanted)]
         unfinished.update(
             node.name for node in kept if not isinstance(node, (ast.Import, ast.ImportFrom)) and _unfinished(node)
         )

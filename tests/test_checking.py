@@ -1,0 +1,71 @@
+"""lmtrain.checking: the comparison messages and the run-time built-in detector."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from lmtrain.checking import ForbiddenBuiltinError, check_close, graded
+
+
+def test_check_close_passes_and_reports_the_worst_element():
+    check_close(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0 + 1e-7]), what="x")
+    with pytest.raises(AssertionError, match=r"(?s)x: expected .* max difference 0.5 at index \(1,\).*Hint: look"):
+        check_close(torch.tensor([1.0, 2.5]), torch.tensor([1.0, 2.0]), what="x", hint="look")
+
+
+def test_check_close_names_shape_and_non_finite_problems():
+    with pytest.raises(AssertionError, match=r"expected shape \(\), got shape \(3,\)"):
+        check_close(torch.zeros(3), 0.0, what="loss")
+    with pytest.raises(AssertionError, match="expected finite values"):
+        check_close(torch.tensor(float("inf")), 1.0, what="loss")
+    with pytest.raises(AssertionError, match="should be a torch.Tensor or a number"):
+        check_close("1.0", 1.0, what="loss")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x, t: F.cross_entropy(x, t),
+        lambda x, t: getattr(F, "nll_loss")(torch.log_softmax(x, -1), t),
+        lambda x, t: torch.nn.CrossEntropyLoss()(x, t),
+        lambda x, t: torch.ops.aten.nll_loss_forward(torch.log_softmax(x, -1), t, None, 1, -100)[0],
+    ],
+    ids=["direct", "getattr", "module", "aten"],
+)
+def test_graded_detects_the_builtin_however_it_is_reached(call):
+    x, t = torch.randn(3, 5), torch.tensor([0, 1, 2])
+    with pytest.raises(ForbiddenBuiltinError, match="Re-implementing it is the exercise"):
+        with graded("cross_entropy"):
+            call(x, t)
+
+
+def test_graded_allows_other_operations_and_silences_stderr(capsys):
+    x = torch.randn(3, 5)
+    with graded("cross_entropy"):
+        torch.logsumexp(x, -1)
+        print("noise", file=sys.stderr)
+        import warnings
+
+        warnings.warn("deprecated thing")
+    assert capsys.readouterr().err == ""
+
+
+def test_removing_the_profiler_hook_is_caught():
+    with pytest.raises(ForbiddenBuiltinError, match="replaced the profiler hook"):
+        with graded("gradient_clipping"):
+            sys.setprofile(None)
+
+
+def test_optimizer_builtins_are_detected_through_subclassing():
+    class Sneaky(torch.optim.AdamW):
+        pass
+
+    p = torch.nn.Parameter(torch.randn(3))
+    p.grad = torch.randn(3)
+    with pytest.raises(ForbiddenBuiltinError, match="torch.optim.Adam"):
+        with graded("AdamW"):
+            Sneaky([p]).step()

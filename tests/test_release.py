@@ -1,0 +1,97 @@
+"""The student release: in sync with solutions/, leak-free, and graded as nbgrader grades it."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import shutil
+
+import pytest
+
+from _support import all_assignments, stock_nbgrader_grades
+from autograder.course import REPO_ROOT
+from autograder.release import canonical_notebook_text, generate_release
+
+ASSIGNMENTS = all_assignments()
+FIX = "run `make release` and commit notebooks/"
+
+
+@pytest.fixture(scope="module")
+def fresh_release():
+    release = generate_release(REPO_ROOT)
+    yield release
+    shutil.rmtree(release.parent, ignore_errors=True)
+
+
+def _tree(folder):
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+
+
+def test_committed_release_equals_a_fresh_regeneration(fresh_release):
+    committed = REPO_ROOT / "notebooks"
+    assert _tree(committed) == _tree(fresh_release), f"notebooks/ has other files than a fresh release: {FIX}"
+    for relative in _tree(fresh_release):
+        same = filecmp.cmp(committed / relative, fresh_release / relative, shallow=False)
+        assert same, f"notebooks/{relative} differs from a fresh release of solutions/: {FIX}"
+
+
+def test_release_is_deterministic(fresh_release):
+    again = generate_release(REPO_ROOT, ASSIGNMENTS[:1])
+    try:
+        name = ASSIGNMENTS[0]
+        assert (again / name / f"{name}.ipynb").read_bytes() == (fresh_release / name / f"{name}.ipynb").read_bytes()
+    finally:
+        shutil.rmtree(again.parent, ignore_errors=True)
+
+
+def _hidden_and_solution_lines(assignment):
+    """Every non-trivial line that sits inside a SOLUTION or HIDDEN TESTS block of the source."""
+    notebook = json.loads((REPO_ROOT / "solutions" / assignment / f"{assignment}.ipynb").read_text())
+    secret = set()
+    for cell in notebook["cells"]:
+        inside = False
+        for line in "".join(cell["source"]).splitlines():
+            if "### BEGIN SOLUTION" in line or "### BEGIN HIDDEN TESTS" in line:
+                inside = True
+            elif "### END SOLUTION" in line or "### END HIDDEN TESTS" in line:
+                inside = False
+            elif inside and len(line.strip()) > 25:
+                secret.add(line.strip())
+    return secret
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_leaks_no_solution_or_hidden_test(assignment):
+    released = "\n".join(p.read_text(errors="replace") for p in (REPO_ROOT / "notebooks" / assignment).rglob("*") if p.is_file())
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+        assert marker not in released, f"notebooks/{assignment} contains '{marker}'"
+    leaked = [line for line in _hidden_and_solution_lines(assignment) if line in released]
+    assert not leaked, f"notebooks/{assignment} contains solution or hidden-test lines, e.g. {leaked[:3]}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_sources_are_committed_clean(assignment):
+    """Source notebooks carry no outputs or execution counts, in the canonical JSON form."""
+    path = REPO_ROOT / "solutions" / assignment / f"{assignment}.ipynb"
+    text = path.read_text(encoding="utf-8")
+    notebook = json.loads(text)
+    for cell in notebook["cells"]:
+        assert not cell.get("outputs"), f"{path.name}: cell {cell.get('id')} has saved outputs; clear them"
+        assert cell.get("execution_count") is None, f"{path.name}: cell {cell.get('id')} has an execution count"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_stock_nbgrader_gives_release_zero_and_solution_full_marks(assignment, tmp_path):
+    grades = stock_nbgrader_grades(
+        assignment,
+        {
+            "blank": REPO_ROOT / "notebooks" / assignment / f"{assignment}.ipynb",
+            "reference": REPO_ROOT / "solutions" / assignment / f"{assignment}.ipynb",
+        },
+        tmp_path,
+    )
+    blank, reference = grades["blank"], grades["reference"]
+    assert blank and set(blank) == set(reference)
+    assert all(score == 0 for score, _ in blank.values()), f"the untouched release earns points: {blank}"
+    assert all(score == maximum for score, maximum in reference.values()), f"the reference loses points: {reference}"
