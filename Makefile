@@ -17,9 +17,10 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
 
-## make test: the whole suite (package tests, corpora, release checks, nbval of solutions/)
+## make test: the whole suite (package tests, corpora, release checks, nbval of solutions/).
+## --dist loadfile keeps the cells of one notebook on one worker: nbval runs them in one kernel.
 test: $(STAMP)
-	$(PY) -m pytest -n $(JOBS) --nbval-lax $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(JOBS) --dist loadfile --nbval-lax $(PYTEST_ARGS)
 
 ## make release: regenerate notebooks/ from solutions/ (instructors)
 release: $(STAMP)
