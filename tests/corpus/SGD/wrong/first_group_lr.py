@@ -1,0 +1,24 @@
+"""Uses the first parameter group's lr for every group."""
+
+import math
+
+import torch
+
+
+class SGD(torch.optim.Optimizer):
+    def __init__(self, params, lr=1e-3):
+        super().__init__(params, {"lr": lr})
+
+    def step(self, closure=None):
+        loss = None if closure is None else closure()
+        lr = self.param_groups[0]["lr"]
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                t = state.get("t", 0)
+                with torch.no_grad():
+                    p -= lr / math.sqrt(t + 1) * p.grad
+                state["t"] = t + 1
+        return loss

@@ -1,0 +1,22 @@
+"""Increments the step count before using it, so step t uses lr / sqrt(t + 2)."""
+
+import math
+
+import torch
+
+
+class SGD(torch.optim.Optimizer):
+    def __init__(self, params, lr=1e-3):
+        super().__init__(params, {"lr": lr})
+
+    def step(self, closure=None):
+        loss = None if closure is None else closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                state["t"] = state.get("t", 0) + 1
+                with torch.no_grad():
+                    p -= group["lr"] / math.sqrt(state["t"] + 1) * p.grad
+        return loss

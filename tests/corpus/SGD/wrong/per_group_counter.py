@@ -1,0 +1,22 @@
+"""Keeps one step count per parameter group instead of per parameter."""
+
+import math
+
+import torch
+
+
+class SGD(torch.optim.Optimizer):
+    def __init__(self, params, lr=1e-3):
+        super().__init__(params, {"lr": lr})
+
+    def step(self, closure=None):
+        loss = None if closure is None else closure()
+        for group in self.param_groups:
+            t = group.get("t", 0)
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                with torch.no_grad():
+                    p -= group["lr"] / math.sqrt(t + 1) * p.grad
+            group["t"] = t + 1
+        return loss
