@@ -1,0 +1,9 @@
+"""Returns numpy arrays instead of torch tensors."""
+
+import numpy as np
+
+
+def get_batch(dataset, batch_size, context_length, device):
+    starts = np.random.randint(0, len(dataset) - context_length, size=batch_size)
+    windows = dataset[starts[:, None] + np.arange(context_length + 1)].astype(np.int64)
+    return windows[:, :-1], windows[:, 1:]

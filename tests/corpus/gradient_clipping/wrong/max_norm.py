@@ -1,0 +1,13 @@
+"""Measures the largest absolute gradient entry (l-infinity norm) instead of the l2 norm."""
+
+import torch
+
+
+def gradient_clipping(parameters, max_l2_norm):
+    grads = [p.grad for p in parameters if p.grad is not None]
+    if not grads:
+        return
+    norm = max(float(g.abs().max()) for g in grads)
+    if norm > max_l2_norm:
+        for g in grads:
+            g.mul_(max_l2_norm / (norm + 1e-6))
