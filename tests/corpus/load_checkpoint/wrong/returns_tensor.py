@@ -1,0 +1,10 @@
+"""Returns the iteration wrapped in a tensor (torch.as_tensor) instead of an int."""
+
+import torch
+
+
+def load_checkpoint(src, model, optimizer):
+    checkpoint = torch.load(src, weights_only=True)
+    model.load_state_dict(checkpoint["model"])
+    optimizer.load_state_dict(checkpoint["optimizer"])
+    return torch.as_tensor(checkpoint["iteration"])
