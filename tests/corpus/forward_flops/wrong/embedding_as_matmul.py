@@ -1,0 +1,6 @@
+"""Adds the embedding lookup as a (V x d) matmul."""
+
+
+def forward_flops(vocab_size, context_length, num_layers, d_model, num_heads, batch_size):
+    V, T, L, d, h, B = vocab_size, context_length, num_layers, d_model, num_heads, batch_size
+    return L * (24 * B * T * d * d + 4 * B * T * T * d) + 4 * B * T * d * V

@@ -1,0 +1,6 @@
+"""Attention products counted once per sequence at width d/h (forgets the h heads)."""
+
+
+def forward_flops(vocab_size, context_length, num_layers, d_model, num_heads, batch_size):
+    V, T, L, d, h, B = vocab_size, context_length, num_layers, d_model, num_heads, batch_size
+    return L * (24 * B * T * d * d + 4 * B * T * T * d // h) + 2 * B * T * d * V

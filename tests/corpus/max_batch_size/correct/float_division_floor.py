@@ -1,0 +1,9 @@
+"""math.floor of a float division, clamped at 0 (exact enough at these sizes)."""
+
+
+def max_batch_size(memory_bytes, vocab_size, context_length, num_layers, d_model, num_heads):
+    config = (vocab_size, context_length, num_layers, d_model, num_heads)
+    b = adamw_memory(*config, 0)["total"]
+    a = adamw_memory(*config, 1)["total"] - b
+    import math
+    return max(0, math.floor((memory_bytes - b) / a))

@@ -1,0 +1,11 @@
+"""Increases the batch one by one while the next one fits."""
+
+
+def max_batch_size(memory_bytes, vocab_size, context_length, num_layers, d_model, num_heads):
+    config = (vocab_size, context_length, num_layers, d_model, num_heads)
+    b = adamw_memory(*config, 0)["total"]
+    a = adamw_memory(*config, 1)["total"] - b
+    batch = 0
+    while adamw_memory(*config, batch + 1)['total'] <= memory_bytes:
+        batch += 1
+    return batch

@@ -1,0 +1,8 @@
+"""Treats memory_bytes as GB and converts it again (x 1e9 / 2**30)."""
+
+
+def max_batch_size(memory_bytes, vocab_size, context_length, num_layers, d_model, num_heads):
+    config = (vocab_size, context_length, num_layers, d_model, num_heads)
+    b = adamw_memory(*config, 0)["total"]
+    a = adamw_memory(*config, 1)["total"] - b
+    return max(0, int((memory_bytes * 1e9 / 2**30 - b) // a))

@@ -1,0 +1,8 @@
+"""Seconds to hours to days."""
+
+
+def training_days(num_steps, batch_size, peak_flops_per_second, mfu, vocab_size, context_length,
+                  num_layers, d_model, num_heads):
+    step = training_step_flops(vocab_size, context_length, num_layers, d_model, num_heads, batch_size)
+    seconds = num_steps * step / (peak_flops_per_second * mfu)
+    return seconds / 3600 / 24

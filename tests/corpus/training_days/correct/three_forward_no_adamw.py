@@ -1,0 +1,8 @@
+"""3 x forward only: leaves out the (negligible) AdamW update."""
+
+
+def training_days(num_steps, batch_size, peak_flops_per_second, mfu, vocab_size, context_length,
+                  num_layers, d_model, num_heads):
+    step = training_step_flops(vocab_size, context_length, num_layers, d_model, num_heads, batch_size)
+    forward = forward_flops(vocab_size, context_length, num_layers, d_model, num_heads, batch_size)
+    return num_steps * 3 * forward / (peak_flops_per_second * mfu) / 86400

@@ -1,0 +1,6 @@
+"""Float arithmetic (3.0 x forward)."""
+
+
+def training_step_flops(vocab_size, context_length, num_layers, d_model, num_heads, batch_size):
+    args = (vocab_size, context_length, num_layers, d_model, num_heads, batch_size)
+    return 3.0 * forward_flops(*args) + adamw_step_flops(*args)
