@@ -1,0 +1,418 @@
+"""Train a TransformerLM on the byte-level corpus with a student's training parts.
+
+``train(config, parts)`` runs the loop and returns a :class:`History`; the
+command line ``python -m lmtrain.train --preset cpu --max_steps 100`` builds
+the config from flags (one per :class:`~lmtrain.config.TrainingConfig` field).
+Under ``torchrun --nproc_per_node N`` the same command trains with
+DistributedDataParallel: every process draws the same global batch and keeps
+its own slice, so N processes follow the loss curve of one process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+
+from .checkpoint import (
+    CheckpointError,
+    latest_checkpoint,
+    load_training_checkpoint,
+    restore_rng_state,
+    save_training_checkpoint,
+)
+from .config import ConfigError, TrainingConfig, help_text, make_config, parse_overrides, select_preset
+from .loader import MissingAnswerError
+from .parts import TrainingParts
+
+__all__ = ["History", "build_model", "evaluate", "main", "train"]
+
+LN2 = math.log(2.0)
+
+
+@dataclass
+class History:
+    """What a run measured. Each record is a dict; ``tokens`` counts training tokens seen (global)."""
+
+    config: dict
+    num_parameters: int = 0
+    train: list[dict] = field(default_factory=list)  # {"step", "tokens", "loss", "lr"}
+    val: list[dict] = field(default_factory=list)  # {"step", "tokens", "loss", "bits_per_byte", "perplexity"}
+    samples: dict = field(default_factory=dict)  # {"before": text, "after": text}
+    resumed_from: int | None = None  # the iteration of the checkpoint this run resumed, if any
+    train_seconds: float = 0.0  # time in training steps (evaluation, samples and checkpoints excluded)
+    wall_seconds: float = 0.0  # whole call of train()
+    run_dir: str = ""
+    model: torch.nn.Module | None = field(default=None, repr=False, compare=False)  # the trained model
+
+    @property
+    def tokens_per_second(self) -> float:
+        steps = self.train[-1]["step"] - (self.resumed_from or 0) if self.train else 0
+        tokens = steps * self.config["batch_size"] * self.config["context_length"]
+        return tokens / self.train_seconds if self.train_seconds else float("nan")
+
+    @property
+    def final_val_loss(self) -> float:
+        return self.val[-1]["loss"] if self.val else float("nan")
+
+
+# ---------------------------------------------------------------------------
+# Pieces of the loop
+# ---------------------------------------------------------------------------
+
+
+def build_model(config: TrainingConfig) -> torch.nn.Module:
+    from .model import TransformerLM
+
+    return TransformerLM(vocab_size=config.vocab_size, context_length=config.context_length, d_model=config.d_model,
+                         num_layers=config.num_layers, num_heads=config.num_heads, d_ff=config.d_ff,
+                         rope_theta=config.rope_theta)
+
+
+def _autocast(device: torch.device, config: TrainingConfig):
+    if config.autocast_dtype == "none":
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=getattr(torch, config.autocast_dtype))
+
+
+@torch.no_grad()
+def evaluate(model: torch.nn.Module, tokens, context_length: int, batch_size: int, device: torch.device,
+             autocast=contextlib.nullcontext, rank: int = 0, world_size: int = 1) -> dict:
+    """Mean loss over the WHOLE of ``tokens``, cut into non-overlapping windows of ``context_length``.
+
+    Every token but the first (and the tail that does not fill a window) is
+    predicted exactly once, so the result does not depend on a random draw.
+    The loss is PyTorch's cross-entropy, not the student's, so the number is
+    comparable between runs whatever the parts. Returns nats per byte (=
+    per token: the vocabulary is bytes), bits per byte and perplexity.
+    """
+    was_training = model.training
+    model.eval()
+    n_windows = (len(tokens) - 1) // context_length
+    data = torch.from_numpy(np.asarray(tokens[: n_windows * context_length + 1], dtype=np.int64))
+    inputs = data[:-1].view(n_windows, context_length)  # (n_windows, T)
+    targets = data[1:].view(n_windows, context_length)
+    mine = torch.arange(rank, n_windows, world_size)  # processes share the windows
+    total = torch.zeros((), dtype=torch.float64, device=device)
+    for start in range(0, len(mine), batch_size):
+        rows = mine[start:start + batch_size]
+        x, y = inputs[rows].to(device), targets[rows].to(device)
+        with autocast():
+            logits = model(x)
+        total += F.cross_entropy(logits.float().flatten(0, 1), y.flatten(), reduction="sum").double()
+    count = torch.tensor(float(len(mine) * context_length), dtype=torch.float64, device=device)
+    if world_size > 1:
+        dist.all_reduce(total)
+        dist.all_reduce(count)
+    model.train(was_training)
+    loss = float(total / count)
+    return {"loss": loss, "bits_per_byte": loss / LN2, "perplexity": math.exp(loss), "eval_tokens": int(count)}
+
+
+def sample_text(model: torch.nn.Module, config: TrainingConfig, device: torch.device) -> str:
+    """``config.sample_tokens`` bytes after ``config.sample_prompt``, from a generator of its own.
+
+    A separate, fixed-seed generator keeps sampling out of the training RNG
+    streams, so samples never change which batches the run draws.
+    """
+    from .data import decode, encode
+    from .generate import generate
+
+    # A CPU generator: generate() samples on the generator's device, so CPU and GPU runs draw alike.
+    generator = torch.Generator().manual_seed(config.seed)
+    with torch.no_grad():
+        ids = generate(model, encode(config.sample_prompt), config.sample_tokens, temperature=config.temperature,
+                       top_p=config.top_p, generator=generator)  # the new ids only
+    return config.sample_prompt + decode(ids)
+
+
+def resolve_device(config: TrainingConfig, local_rank: int = 0) -> torch.device:
+    name = config.device
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"device={config.device!r} asks for CUDA, but PyTorch sees no GPU here; use --device cpu.")
+    if name == "cuda":
+        name = f"cuda:{local_rank}"
+    return torch.device(name)
+
+
+class _Metrics:
+    """metrics.jsonl of a run: one JSON object per line, rewritten up to the checkpoint on resume."""
+
+    def __init__(self, path: Path, enabled: bool):
+        self.path = path
+        self.enabled = enabled
+
+    def truncate_after(self, step: int) -> list[dict]:
+        """Keep records up to ``step`` (a killed run may have logged past its last checkpoint)."""
+        if not self.path.exists():
+            return []
+        kept = []
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:  # a line cut by a kill
+                continue
+            if record.get("step", 0) <= step:
+                kept.append(record)
+        if self.enabled:
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
+            os.replace(tmp, self.path)
+        return kept
+
+    def write(self, record: dict) -> None:
+        if self.enabled:
+            with open(self.path, "a", encoding="utf-8") as handle:
+                handle.write(json.dumps(record) + "\n")
+
+
+def _distributed_setup() -> tuple[int, int, int]:
+    """(rank, world_size, local_rank); starts the process group under torchrun."""
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    if world_size <= 1:
+        return 0, 1, 0
+    if not dist.is_initialized():
+        dist.init_process_group(backend="nccl" if torch.cuda.is_available() else "gloo")
+    return dist.get_rank(), world_size, int(os.environ.get("LOCAL_RANK", "0"))
+
+
+# ---------------------------------------------------------------------------
+# The loop
+# ---------------------------------------------------------------------------
+
+
+def train(config: TrainingConfig, parts: TrainingParts, *, train_tokens=None, val_tokens=None) -> History:
+    """Train ``config``'s model with ``parts``; evaluate, sample, log and checkpoint on the way.
+
+    Each step: lr from ``parts.get_lr_cosine_schedule``, a batch from
+    ``parts.get_batch``, the loss from ``parts.cross_entropy``, clipping with
+    ``parts.gradient_clipping``, an update of ``parts.AdamW``. With
+    ``config.resume`` and a checkpoint in ``run_dir/checkpoints``, the run
+    continues from it exactly (weights, optimizer, RNGs, logs).
+    ``train_tokens``/``val_tokens`` default to ``lmtrain.data.load_tokens``.
+    """
+    started = time.perf_counter()
+    rank, world_size, local_rank = _distributed_setup()
+    if config.batch_size % world_size:
+        raise ConfigError(f"batch_size={config.batch_size} is the global batch and must be divisible by the "
+                          f"{world_size} processes; use a multiple of {world_size}.")
+    if config.num_threads:
+        torch.set_num_threads(config.num_threads)
+    device = resolve_device(config, local_rank)
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+        torch.backends.cuda.matmul.allow_tf32 = config.tf32
+        torch.backends.cudnn.allow_tf32 = config.tf32
+    if train_tokens is None or val_tokens is None:
+        from .data import load_tokens
+
+        train_tokens = load_tokens("train") if train_tokens is None else train_tokens
+        val_tokens = load_tokens("val") if val_tokens is None else val_tokens
+    autocast = lambda: _autocast(device, config)  # noqa: E731 - a fresh context per use
+
+    run_dir = Path(config.run_dir)
+    checkpoints = run_dir / "checkpoints"
+    is_main = rank == 0
+    if is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    metrics = _Metrics(run_dir / "metrics.jsonl", enabled=is_main)
+
+    # The same seed everywhere: every process builds the same model and draws the same batches.
+    torch.manual_seed(config.seed)
+    np.random.seed(config.seed)
+    random.seed(config.seed)
+    model = build_model(config).to(device)
+    optimizer = parts.AdamW(model.parameters(), lr=config.max_learning_rate, betas=(config.beta1, config.beta2),
+                            eps=config.eps, weight_decay=config.weight_decay)
+    history = History(config=config.to_dict(), num_parameters=sum(p.numel() for p in model.parameters()),
+                      run_dir=str(run_dir))
+
+    start_step, tokens_seen = 0, 0
+    found = latest_checkpoint(checkpoints) if config.resume else None
+    if found is not None:
+        state = load_training_checkpoint(found, parts, model, optimizer, config=config.to_dict())
+        start_step, tokens_seen = state["iteration"], state["tokens_seen"]
+        history.resumed_from = start_step
+        for record in metrics.truncate_after(start_step):
+            kind = record.pop("kind")
+            if kind == "sample":
+                history.samples[record["name"]] = record["text"]
+            elif kind in ("train", "val"):
+                getattr(history, kind).append(record)
+    elif is_main:
+        metrics.truncate_after(-1)  # a fresh run: forget the log of an older run in the same folder
+        if config.resume is False and list(checkpoints.glob("step_*")):
+            print(f"resume=false: starting afresh; the checkpoints in {checkpoints} will be replaced.")
+
+    forward_model = model
+    if world_size > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        forward_model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+    if config.compile:
+        forward_model = torch.compile(forward_model)
+
+    def run_eval(step: int) -> None:
+        # The unwrapped model: it shares its parameters with the DDP/compiled wrapper.
+        tokens = val_tokens[: config.eval_tokens] if config.eval_tokens else val_tokens
+        result = evaluate(model, tokens, config.context_length, config.eval_batch_size, device, autocast,
+                          rank, world_size)
+        record = {"step": step, "tokens": step * config.tokens_per_step, **result}
+        history.val.append(record)
+        metrics.write({"kind": "val", **record})
+
+    def save(step: int) -> None:
+        if is_main:
+            save_training_checkpoint(checkpoints, parts, model, optimizer, step,
+                                     {"tokens_seen": tokens_seen, "config": config.to_dict(),
+                                      "world_size": world_size},
+                                     keep=config.keep_checkpoints)
+        if world_size > 1:
+            dist.barrier()
+
+    if found is None:
+        if is_main and config.sample_tokens:
+            history.samples["before"] = sample_text(model, config, device)
+            metrics.write({"kind": "sample", "step": 0, "name": "before", "text": history.samples["before"]})
+        run_eval(0)
+    else:
+        # RNGs last: loading and evaluating above must not shift the streams the batches come from.
+        restore_rng_state(state["rng"])
+
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=config.max_steps, initial=start_step, disable=not (config.progress and is_main),
+               unit="step", dynamic_ncols=True, desc=f"train {config.tokens_per_step} tok/step")
+    per_rank = config.batch_size // world_size
+    train_seconds = 0.0
+    model.train()
+    for step in range(start_step, config.max_steps):
+        tick = time.perf_counter()
+        lr = parts.get_lr_cosine_schedule(step, config.max_learning_rate, config.min_learning_rate,
+                                          config.warmup_iters, config.cosine_end)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        # Every process draws the full global batch from the same RNG state and keeps its slice:
+        # the union of the slices is the batch one process would train on.
+        x, y = parts.get_batch(train_tokens, config.batch_size, config.context_length, str(device))
+        x = x[rank * per_rank:(rank + 1) * per_rank].to(device, torch.long)
+        y = y[rank * per_rank:(rank + 1) * per_rank].to(device, torch.long)
+        with autocast():
+            logits = forward_model(x)  # (B, T, V)
+        loss = parts.cross_entropy(logits.float(), y)  # float32: the loss of bf16 logits loses digits
+        loss.backward()
+        parts.gradient_clipping(model.parameters(), config.max_l2_norm)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        tokens_seen += config.tokens_per_step
+        done = step + 1
+
+        if done % config.log_interval == 0 or done == config.max_steps:
+            value = loss.detach().double()
+            if world_size > 1:
+                dist.all_reduce(value)
+                value /= world_size
+            record = {"step": done, "tokens": tokens_seen, "loss": float(value), "lr": float(lr)}
+            if not math.isfinite(record["loss"]):
+                raise FloatingPointError(
+                    f"The training loss became {record['loss']} at step {done} (lr {lr:.3g}). Lower "
+                    "--max_learning_rate, or check cross_entropy and gradient_clipping on large logits."
+                )
+            history.train.append(record)
+            metrics.write({"kind": "train", **record})
+            bar.set_postfix(loss=f"{record['loss']:.3f}", lr=f"{lr:.2e}", refresh=False)
+        if device.type == "cuda" and done % config.log_interval == 0:
+            torch.cuda.synchronize()
+        train_seconds += time.perf_counter() - tick
+        bar.update(1)
+        if done % config.eval_interval == 0 or done == config.max_steps:
+            run_eval(done)
+            bar.set_postfix(loss=f"{history.train[-1]['loss']:.3f}" if history.train else "-",
+                            val=f"{history.val[-1]['loss']:.3f}", refresh=False)
+        if done % config.checkpoint_interval == 0 or done == config.max_steps:
+            save(done)
+    bar.close()
+
+    if is_main and config.sample_tokens:
+        history.samples["after"] = sample_text(model, config, device)
+        metrics.write({"kind": "sample", "step": config.max_steps, "name": "after",
+                       "text": history.samples["after"]})
+    history.train_seconds = train_seconds
+    history.wall_seconds = time.perf_counter() - started
+    history.model = model
+    return history
+
+
+# ---------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------
+
+
+def _load_parts(source: str) -> TrainingParts:
+    if source == "notebooks":
+        return TrainingParts.from_notebooks("notebooks")
+    if source == "solutions":
+        return TrainingParts.from_solutions()
+    if source == "builtin":
+        return TrainingParts.builtin()
+    raise ConfigError(f"--parts must be notebooks, solutions or builtin, got {source!r}.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if any(a in ("-h", "--help") for a in argv):
+        print(help_text())
+        print("  --parts {notebooks,solutions,builtin} (default notebooks): where the seven training parts come from")
+        return 0
+    source = "notebooks"
+    if "--parts" in argv:
+        i = argv.index("--parts")
+        if i + 1 >= len(argv):
+            argv.append("")
+        source = argv[i + 1]
+        del argv[i:i + 2]
+    tips = {
+        ConfigError: "run `python -m lmtrain.train --help` for every setting and its default.",
+        MissingAnswerError: "finish those notebooks, or train with the reference parts: --parts solutions.",
+        CheckpointError: "the run folder is --run_dir; --resume false starts afresh in it.",
+        FloatingPointError: "the same settings with a smaller --max_learning_rate usually train stably.",
+    }
+    rank = int(os.environ.get("RANK", "0"))
+    try:
+        preset, overrides = parse_overrides(argv)
+        config = make_config(preset or select_preset(), **overrides)
+        parts = _load_parts(source)
+        history = train(config, parts)
+    except tuple(tips) as exc:
+        message = " ".join(str(exc).split())
+        print(f"ERROR {message}", file=sys.stderr)
+        print(f"TIP {tips[type(exc) if type(exc) in tips else next(t for t in tips if isinstance(exc, t))]}",
+              file=sys.stderr)
+        return 2 if isinstance(exc, ConfigError) else 1
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+    if rank == 0:
+        val = history.val[-1]
+        print(f"done: {history.num_parameters:,} parameters, {config.max_steps} steps, "
+              f"val {val['loss']:.4f} nats/byte ({val['bits_per_byte']:.4f} bits/byte, perplexity "
+              f"{val['perplexity']:.2f}), {history.tokens_per_second:,.0f} tokens/s, "
+              f"{history.wall_seconds:.0f} s; log in {Path(config.run_dir) / 'metrics.jsonl'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,10 @@
+"""Clips the gradients after optimizer.step(), so the update uses the unclipped gradients."""
+def train_step(model, optimizer, x, y, lr, max_l2_norm):
+    optimizer.zero_grad()
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    loss = parts.cross_entropy(model(x), y)
+    loss.backward()
+    optimizer.step()
+    parts.gradient_clipping(model.parameters(), max_l2_norm)
+    return loss.item()
