@@ -18,7 +18,8 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
 
 ## make test: the whole suite (package tests, corpora, release checks, nbval of solutions/).
-## --dist loadfile keeps the cells of one notebook on one worker: nbval runs them in one kernel.
+## --dist loadfile keeps each test file on one worker: the cells of one notebook (nbval runs them
+## in one kernel) and the autograder tests (they share a graded class) stay together.
 ## LMTRAIN_PRESET=ci: nbval executes notebook 08's training run in seconds, not minutes.
 ## One thread per worker: with -n 2 on two cores, more threads only fight each other (seen: 20x slower corpus runs).
 test: $(STAMP)

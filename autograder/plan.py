@@ -1,0 +1,352 @@
+"""What to run for one submitted notebook, and what the submission changed.
+
+The graded test cells always come from the source notebook (``solutions/``,
+hidden tests included), never from the submission: a test cell the student
+deleted is put back where it was, an edited or re-tagged one is replaced, and
+each such change is reported for ``integrity.csv``. Everything else (answer
+cells, the student's own scratch cells) runs as submitted, in the
+submission's order.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from nbformat import from_dict
+from nbgrader.utils import compute_checksum
+
+__all__ = [
+    "SourceNotebook",
+    "Plan",
+    "NotebookFormatError",
+    "load_notebook_json",
+    "plan_submission",
+    "answer_fingerprint",
+]
+
+BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
+END_HIDDEN = "### END HIDDEN TESTS"
+
+#: A submitted notebook larger than this is not read (a notebook of this course is ~50 kB).
+MAX_NOTEBOOK_BYTES = 20 * 2**20
+
+
+class NotebookFormatError(ValueError):
+    """The submission is not a readable Jupyter notebook."""
+
+
+def _source(cell: dict) -> str:
+    source = cell.get("source", "")
+    if isinstance(source, list):
+        source = "".join(str(s) for s in source)
+    return source if isinstance(source, str) else ""
+
+
+def _meta(cell: dict) -> dict:
+    meta = cell.get("metadata", {})
+    nbgrader = meta.get("nbgrader", {}) if isinstance(meta, dict) else {}
+    return nbgrader if isinstance(nbgrader, dict) else {}
+
+
+def load_notebook_json(data: bytes) -> dict:
+    """Parse a notebook's bytes; :class:`NotebookFormatError` says why it cannot be graded."""
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise NotebookFormatError(f"the notebook is {len(data)} bytes, more than the {MAX_NOTEBOOK_BYTES} allowed")
+    try:
+        notebook = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise NotebookFormatError(f"the notebook is not UTF-8 text ({exc.reason})") from None
+    except ValueError as exc:
+        raise NotebookFormatError(f"the notebook is not valid JSON ({exc})") from None
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        raise NotebookFormatError("the file is JSON but not a Jupyter notebook (no list of cells)")
+    cells = [c for c in notebook["cells"] if isinstance(c, dict)]
+    if len(cells) != len(notebook["cells"]):
+        raise NotebookFormatError("the notebook has cells that are not JSON objects")
+    return notebook
+
+
+def split_hidden(source: str) -> list[tuple[bool, str]]:
+    """A test cell as (hidden, source) segments, the hidden-test markers removed.
+
+    Each segment must compile on its own so that visible and hidden parts can
+    be run (and reported) separately; otherwise the whole cell is one hidden
+    segment, so nothing of it is shown.
+    """
+    if BEGIN_HIDDEN not in source:
+        return [(False, source)]
+    segments: list[tuple[bool, list[str]]] = [(False, [])]
+    for line in source.splitlines(keepends=True):
+        stripped = line.strip()
+        if stripped == BEGIN_HIDDEN:
+            segments.append((True, []))
+        elif stripped == END_HIDDEN:
+            segments.append((False, []))
+        else:
+            segments[-1][1].append(line)
+    result = [(hidden, "".join(lines)) for hidden, lines in segments if "".join(lines).strip()]
+    try:
+        for _hidden, text in result:
+            ast.parse(text)
+    except SyntaxError:
+        whole = "".join(line for line in source.splitlines(keepends=True) if line.strip() not in (BEGIN_HIDDEN, END_HIDDEN))
+        return [(True, whole)]
+    return result
+
+
+@dataclass(frozen=True)
+class TestCell:
+    grade_id: str
+    points: float
+    segments: tuple  # ((hidden, source), ...)
+    hidden_number: int  # 1-based among the notebook's cells with hidden tests; 0 if none
+    visible_source: str  # the release's text of this cell
+    release_checksum: str | None
+    source_index: int
+
+
+@dataclass
+class SourceNotebook:
+    """The instructor's side of one assignment: source (with hidden tests) and release."""
+
+    name: str
+    source: dict
+    release: dict
+    tests: dict = field(default_factory=dict)  # grade_id -> TestCell, notebook order
+    answers: list = field(default_factory=list)  # answer grade_ids in order
+    provided: str = ""  # imports, defs and classes of the instructor's other code cells
+    hidden_lines: frozenset = frozenset()  # stripped lines of hidden test code (for redaction)
+    order: list = field(default_factory=list)  # ids/grade_ids of the source cells, in order
+    digest: str = ""
+
+    @classmethod
+    def load(cls, name: str, source_bytes: bytes, release_bytes: bytes) -> "SourceNotebook":
+        source = json.loads(source_bytes)
+        release = json.loads(release_bytes)
+        self = cls(name=name, source=source, release=release)
+        self.digest = hashlib.sha256(source_bytes + b"\0" + release_bytes).hexdigest()
+        release_cells = {}
+        for cell in release["cells"]:
+            gid = _meta(cell).get("grade_id")
+            if gid:
+                release_cells[gid] = cell
+        provided_nodes: list[str] = []
+        hidden_lines: set[str] = set()
+        hidden_number = 0
+        for index, cell in enumerate(source["cells"]):
+            meta = _meta(cell)
+            gid = meta.get("grade_id")
+            self.order.append(gid or cell.get("id") or f"cell-{index}")
+            if cell.get("cell_type") != "code":
+                continue
+            text = _source(cell)
+            if meta.get("solution"):
+                self.answers.append(gid)
+            elif meta.get("grade"):
+                segments = split_hidden(text)
+                has_hidden = any(h for h, _ in segments)
+                if has_hidden:
+                    hidden_number += 1
+                    for hidden, seg in segments:
+                        if hidden:
+                            hidden_lines.update(
+                                line.strip() for line in seg.splitlines() if len(line.strip()) >= 12
+                            )
+                released = release_cells.get(gid, {})
+                self.tests[gid] = TestCell(
+                    grade_id=gid,
+                    points=float(meta.get("points", 0) or 0),
+                    segments=tuple(segments),
+                    hidden_number=hidden_number if has_hidden else 0,
+                    visible_source=_source(released),
+                    release_checksum=_meta(released).get("checksum"),
+                    source_index=index,
+                )
+            else:
+                try:
+                    tree = ast.parse(text)
+                except SyntaxError:
+                    continue
+                keep = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+                provided_nodes.extend(ast.unparse(node) for node in tree.body if isinstance(node, keep))
+        self.provided = "\n".join(provided_nodes) + ("\n" if provided_nodes else "")
+        # lines that also appear in the release are public: never redact those
+        public = {line.strip() for cell in release["cells"] for line in _source(cell).splitlines()}
+        self.hidden_lines = frozenset(hidden_lines - public)
+        return self
+
+    @property
+    def max_score(self) -> float:
+        return sum(t.points for t in self.tests.values())
+
+    def redact(self, text: str) -> str:
+        """Remove every line that quotes hidden test code."""
+        if not text or not self.hidden_lines:
+            return text
+        lines = []
+        for line in text.splitlines():
+            if any(h in line for h in self.hidden_lines):
+                lines.append("[line removed: it quotes a hidden test]")
+            else:
+                lines.append(line)
+        return "\n".join(lines)
+
+
+@dataclass
+class Plan:
+    cells: list  # dicts for cell_runner.run_sandboxed
+    integrity: list  # (kind, detail)
+
+
+def _cell_key(cell: dict) -> tuple[str | None, str | None]:
+    return _meta(cell).get("grade_id"), cell.get("id")
+
+
+def plan_submission(source: SourceNotebook, submission: dict) -> Plan:
+    """The cells to run for ``submission`` and the changes it made to test cells."""
+    notes: list[tuple[str, str]] = []
+    plan: list[dict] = []
+    origin: list[str | None] = []  # the source id/grade_id each planned cell stands for
+    seen: set[str] = set()
+    release_meta = {k: t for k, t in source.tests.items()}
+    for index, cell in enumerate(submission["cells"]):
+        if cell.get("cell_type") != "code":
+            continue
+        meta = _meta(cell)
+        gid, cid = _cell_key(cell)
+        text = _source(cell)
+        test_key = gid if gid in source.tests else (cid if cid in source.tests else None)
+        if test_key is not None:
+            if test_key in seen:
+                notes.append(("duplicate_test_cell", f"a second copy of test cell {test_key} was not run"))
+                continue
+            seen.add(test_key)
+            test = release_meta[test_key]
+            if gid != test_key or not meta.get("grade") or meta.get("solution") or float(meta.get("points", 0) or 0) != test.points:
+                notes.append(("retagged_test_cell", f"test cell {test_key}: its nbgrader metadata was changed; restored"))
+            edited = text.strip() != test.visible_source.strip()
+            if not edited and test.release_checksum:
+                try:
+                    if compute_checksum(from_dict(cell)) != test.release_checksum and gid == test_key and meta.get("grade"):
+                        edited = True
+                except Exception:  # noqa: BLE001 - malformed metadata: counted as re-tagged above
+                    pass
+            if edited:
+                notes.append(("edited_test_cell", f"test cell {test_key}: its code was changed; the original was run"))
+            plan.append(_test_entry(test))
+            origin.append(test_key)
+            continue
+        if meta.get("grade") and not meta.get("solution"):
+            notes.append(("unknown_test_cell", f"cell {gid or cid or index} claims to be a test cell; run as ordinary code"))
+        kind = "answer" if meta.get("solution") and gid in source.answers else "code"
+        plan.append({"kind": kind, "name": gid or cid or f"cell-{index}", "segments": [[False, text]]})
+        origin.append(gid if gid in source.answers else cid)
+    for gid, test in source.tests.items():
+        if gid in seen:
+            continue
+        notes.append(("deleted_test_cell", f"test cell {gid} was missing from the submission; restored"))
+        position = _insert_position(source, test, origin)
+        plan.insert(position, _test_entry(test))
+        origin.insert(position, gid)
+    for gid in source.answers:
+        if gid not in origin:
+            notes.append(("missing_answer_cell", f"answer cell {gid} is not in the submission"))
+    return Plan(plan, notes)
+
+
+def _test_entry(test: TestCell) -> dict:
+    return {
+        "kind": "graded",
+        "name": test.grade_id,
+        "segments": [[hidden, text] for hidden, text in test.segments],
+    }
+
+
+def _insert_position(source: SourceNotebook, test: TestCell, origin: list) -> int:
+    """Right after the planned cell standing for the nearest earlier source cell."""
+    for earlier in reversed(source.order[: test.source_index]):
+        if earlier in origin:
+            return origin.index(earlier) + 1
+    return 0
+
+
+# ---- similar answers ---------------------------------------------------------
+
+
+class _Canonical(ast.NodeTransformer):
+    """Rename every local identifier to its order of first appearance."""
+
+    def __init__(self, keep: set[str]):
+        self.names: dict[str, str] = {}
+        self.keep = keep
+
+    def _rename(self, name: str) -> str:
+        if name in self.keep:
+            return name
+        return self.names.setdefault(name, f"v{len(self.names)}")
+
+    def visit_Name(self, node):
+        node.id = self._rename(node.id)
+        return node
+
+    def visit_arg(self, node):
+        node.arg = self._rename(node.arg)
+        node.annotation = None
+        return node
+
+    def visit_FunctionDef(self, node):
+        node.returns = None
+        node.body = _drop_docstring(node.body)
+        self.generic_visit(node)
+        return node
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node):
+        node.body = _drop_docstring(node.body)
+        self.generic_visit(node)
+        return node
+
+
+def _drop_docstring(body: list) -> list:
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+        return body[1:] or [ast.Pass()]
+    return body
+
+
+def answer_fingerprint(submission: dict, source: SourceNotebook) -> str | None:
+    """A hash of the answer cells that ignores names, whitespace, comments and docstrings.
+
+    None for an unanswered notebook (every answer still the release stub) or
+    one whose answers do not parse.
+    """
+    import builtins
+
+    texts = []
+    stubs = {(_meta(c).get("grade_id")): _source(c) for c in source.release["cells"] if _meta(c).get("solution")}
+    answered = False
+    for cell in submission.get("cells", []):
+        gid = _meta(cell).get("grade_id")
+        if cell.get("cell_type") != "code" or not _meta(cell).get("solution") or gid not in source.answers:
+            continue
+        text = _source(cell)
+        if text.strip() != stubs.get(gid, "").strip():
+            answered = True
+        texts.append(text)
+    if not answered:
+        return None
+    keep = set(dir(builtins)) | set(source.answers)
+    try:
+        trees = [ast.parse(t) for t in texts]
+    except SyntaxError:
+        return None
+    # one numbering per top-level statement: a renamed parameter in one function must not shift
+    # the numbers in the next
+    dumped = [
+        ast.dump(_Canonical(keep).visit(node), annotate_fields=False, include_attributes=False)
+        for tree in trees for node in tree.body
+    ]
+    return hashlib.sha256("\n".join(dumped).encode()).hexdigest()
