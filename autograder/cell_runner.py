@@ -612,6 +612,11 @@ def _build_root(libc, spec: SandboxSpec, uid: int, limits: Limits, forbidden: li
     _mount(libc, None, "/", None, _MS_REC | _MS_PRIVATE)
     root = spec.root_mount
     _mount(libc, "sandbox", root, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=16m,mode=0755")
+    size = f"size={limits.tmpfs_bytes}"
+    # The empty /tmp goes in first: the environment itself may live under /tmp (a CI clone with
+    # its .venv there), and a tmpfs mounted after those binds would hide them.
+    os.makedirs(root + "/tmp", exist_ok=True)
+    _mount(libc, "tmp", root + "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, f"{size},mode=1777")
     for path in _safe_runtime_paths(spec, forbidden):
         target = root + path
         if os.path.islink(path):  # merged /usr: /bin -> usr/bin
@@ -634,10 +639,7 @@ def _build_root(libc, spec: SandboxSpec, uid: int, limits: Limits, forbidden: li
         open(target, "w").close()
         _mount(libc, f"/dev/{node}", target, None, _MS_BIND)
     os.makedirs(root + "/dev/shm", exist_ok=True)
-    size = f"size={limits.tmpfs_bytes}"
     _mount(libc, "shm", root + "/dev/shm", "tmpfs", _MS_NOSUID | _MS_NODEV, f"{size},mode=1777")
-    os.makedirs(root + "/tmp", exist_ok=True)
-    _mount(libc, "tmp", root + "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, f"{size},mode=1777")
     os.makedirs(root + "/proc", exist_ok=True)
     course = f"{root}/{_SANDBOX_ROOT_NAME}"
     os.makedirs(course, exist_ok=True)
