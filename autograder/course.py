@@ -11,7 +11,11 @@ import os
 import sys
 from pathlib import Path
 
+from nbgrader.converters import GenerateAssignment
+from nbgrader.preprocessors import ClearSolutions
 from traitlets.config import Config
+
+from .stubs import ClearSolutionsNamingTasks
 
 # nbgrader runs the `alembic` executable by name to check its gradebook schema,
 # so the environment's bin folder must be on PATH even when Python was started
@@ -25,9 +29,9 @@ SOURCE_DIR = "solutions"
 RELEASE_DIR = "notebooks"
 HEADER = Path(__file__).resolve().parent / "release_header.ipynb"
 
-# The stub that replaces each solution in the release. It names no task,
-# because the function's own name is on the traceback line above it.
-CODE_STUB = '# YOUR CODE HERE\nraise NotImplementedError("Replace this line with your answer.")'
+# The stub that replaces each solution in the release; autograder.stubs fills in
+# {task} with the answer cell's grade id, which is the function's name.
+CODE_STUB = '# YOUR CODE HERE\nraise NotImplementedError("{task}: replace this line with your answer.")'
 
 
 def course_config(root: Path, db_url: str | None = None) -> Config:
@@ -38,6 +42,10 @@ def course_config(root: Path, db_url: str | None = None) -> Config:
     if db_url is not None:
         c.CourseDirectory.db_url = db_url
     c.ClearSolutions.code_stub = {"python": CODE_STUB}
+    c.GenerateAssignment.preprocessors = [
+        ClearSolutionsNamingTasks if step is ClearSolutions else step
+        for step in GenerateAssignment.class_traits()["preprocessors"].default()
+    ]
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
     c.IncludeHeaderFooter.header = str(HEADER)
     # Data files next to a notebook belong to the release; nothing else does.

@@ -99,3 +99,13 @@ def test_stock_nbgrader_gives_release_zero_and_solution_full_marks(assignment, t
     assert blank and set(blank) == set(reference)
     assert all(score == 0 for score, _ in blank.values()), f"the untouched release earns points: {blank}"
     assert all(score == maximum for score, maximum in reference.values()), f"the reference loses points: {reference}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_each_stub_names_its_task(assignment):
+    notebook = json.loads((REPO_ROOT / "notebooks" / assignment / f"{assignment}.ipynb").read_text())
+    for cell in notebook["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell["cell_type"] == "code" and meta.get("solution"):
+            expected = f'raise NotImplementedError("{meta["grade_id"]}: replace this line with your answer.")'
+            assert expected in cell["source"], f"{assignment}: the stub of {meta['grade_id']} does not name it"
