@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import math
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -238,7 +237,3 @@ def graded(task: str):
             with _watch_for_builtins(task):
                 yield
 
-
-def relative_error(a: float, b: float) -> float:
-    """|a - b| / max(|b|, tiny): used where a closed form gives one number."""
-    return abs(a - b) / max(abs(b), math.ulp(0.0))
