@@ -1,5 +1,5 @@
-# nbgrader configuration for this workbook, for running `nbgrader ...` by hand
-# from the repository root (`nbgrader generate_assignment --config autograder/nbgrader_config.py`).
+# nbgrader configuration for this workbook, for running `nbgrader ...` by hand: nbgrader reads the
+# nbgrader_config.py of the folder it runs in, so run it from autograder/.
 # `python -m autograder ...` builds the same settings in autograder/course.py.
 import sys
 from pathlib import Path
