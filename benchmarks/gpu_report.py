@@ -83,7 +83,10 @@ def main() -> None:
           f"{history.num_parameters:,} parameters; {config.max_steps} steps")
     print(f"throughput: {history.tokens_per_second:,.0f} tokens/s; training FLOPs per token "
           f"(FlopCounterMode, 3 x forward): {per_token:,.0f}")
-    print(f"MFU: {history.tokens_per_second * per_token / peak:.1%} of {peak / 1e12:.1f} TFLOP/s bf16 peak")
+    if peak == peak:  # a known (or given) peak; NaN otherwise
+        print(f"MFU: {history.tokens_per_second * per_token / peak:.1%} of {peak / 1e12:.1f} TFLOP/s bf16 peak")
+    else:
+        print(f"MFU: not computed, no peak FLOP/s known for {name} (pass --peak-tflops)")
     print(f"validation loss after {config.max_steps} steps: {history.final_val_loss:.3f} nats/byte")
     if not cuda:
         return
