@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 JOBS ?= 2
 
-.PHONY: lab test release grade train train-ddp bench clean-venv
+.PHONY: lab lab-instructor test test-busy release grade train train-ddp bench clean-venv
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,10 +13,33 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## make lab: JupyterLab on the student notebooks
+## make lab: JupyterLab on the student notebooks, set up for students (lab/README.md says how).
+## make lab EDITION=zh: the Chinese edition (notebooks-zh/), with JupyterLab in Chinese.
+## make lab-instructor: the repository with nbgrader's instructor tools (formgrader, Create Assignment).
+## LAB_ARGS: more flags for jupyter lab (e.g. --no-browser --port=8899).
+## LAB_STATE: where the lab keeps what it writes (workspaces, settings changed in the lab);
+## git ignores it, and the home folder's Jupyter settings are never read.
+EDITION ?= en
+LAB_ROOT_en := notebooks
+LAB_ROOT_zh := notebooks-zh
+LAB_STATE ?= .lab
 # Jupyter refuses to start as root (containers, cloud VMs) unless told it may.
+LAB_FLAGS = $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+# $(call start_lab,PROFILE,ROOT,EDITION): lab/PROFILE's settings over lab/common's, the
+# interface language of EDITION (lab/settings/EDITION), ROOT as the lab's top folder.
+define start_lab
+	JUPYTER_CONFIG_DIR=$(abspath $(LAB_STATE))/$(1)-$(3) JUPYTER_CONFIG_PATH=$(CURDIR)/lab/$(1):$(CURDIR)/lab/common \
+		$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(2) --LabApp.app_settings_dir=$(CURDIR)/lab/settings/$(3) $(LAB_FLAGS)
+endef
+
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
+	@test -n "$(LAB_ROOT_$(EDITION))" || { echo "make lab: unknown EDITION=$(EDITION); use EDITION=en (default) or EDITION=zh" >&2; exit 2; }
+	@test -d "$(LAB_ROOT_$(EDITION))" || { echo "make lab: $(LAB_ROOT_$(EDITION))/ does not exist; run make release to generate it" >&2; exit 2; }
+	$(call start_lab,student,$(LAB_ROOT_$(EDITION)),$(EDITION))
+
+lab-instructor: $(STAMP)
+	$(call start_lab,instructor,$(CURDIR),en)
 
 ## make test: the whole suite (package tests, corpora, release checks, nbval of solutions/).
 ## --dist loadfile keeps each test file on one worker: the cells of one notebook (nbval runs them
@@ -26,7 +49,18 @@ lab: $(STAMP)
 test: $(STAMP)
 	OMP_NUM_THREADS=1 LMTRAIN_PRESET=ci $(PY) -m pytest -n $(JOBS) --dist loadfile --nbval-lax $(PYTEST_ARGS)
 
-## make release: regenerate notebooks/ from solutions/ (instructors)
+## make test-busy: the grader's tests while `nproc` processes keep every core busy (so that the
+## expected statuses must not depend on the machine's speed). BUSY_TESTS picks the test files.
+BUSY_TESTS ?= tests/test_autograder.py tests/test_hostile.py
+test-busy: $(STAMP)
+	@burners=""; for i in $$(seq $$(nproc)); do $(PY) -c 'while True: pass' & burners="$$burners $$!"; done; \
+	trap 'kill $$burners 2>/dev/null' EXIT INT TERM; \
+	echo "test-busy: $$(nproc) CPU-burning processes:$$burners"; \
+	start=$$(date +%s); \
+	OMP_NUM_THREADS=1 $(PY) -m pytest -q -p no:cacheprovider $(BUSY_TESTS) $(PYTEST_ARGS); status=$$?; \
+	echo "test-busy: $$(( $$(date +%s) - start )) s wall with every core busy"; exit $$status
+
+## make release: regenerate notebooks/ and notebooks-zh/ from solutions/ (instructors)
 release: $(STAMP)
 	$(PY) -m autograder release
 
@@ -49,6 +83,8 @@ train-ddp: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/student_functions.py
 	$(PY) benchmarks/train_speed.py
+	$(PY) benchmarks/profile_step.py
+	$(PY) benchmarks/baseline_gpt.py
 	$(PY) benchmarks/gpu_report.py
 	$(PY) benchmarks/grade_class.py --students $(or $(STUDENTS),4)
 

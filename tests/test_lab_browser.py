@@ -1,0 +1,172 @@
+"""The labs as a student and an instructor see them, in a real headless Chromium.
+
+Each test starts a lab through the Makefile (tests/lab_server.py), opens a notebook in Chromium
+(tests/chromium.py), waits until the notebook is on the page and its kernel is idle, then reads
+the page: menus, side bars, toolbar buttons, pop-ups. Screenshots go to runs/lab-screenshots/
+(ignored by git); each test prints where.
+
+Needs Debian's Chromium (``apt-get install -y chromium``; ``fonts-noto-cjk`` for Chinese glyphs
+in the screenshots); skipped, saying so, where none is found.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.course import REPO_ROOT
+from chromium import Browser, Page, find_chromium
+from lab_server import Lab, running_lab
+
+SHOTS = REPO_ROOT / "runs" / "lab-screenshots"
+PAGE_TIMEOUT = 240  # seconds for a page condition; a cold lab on a busy 2-core machine is slow
+ENGLISH_MENUS = ["File", "Edit", "View", "Run", "Kernel", "Tabs", "Settings", "Help"]
+NBGRADER_INSTRUCTOR_ITEMS = {"Assignment List", "Course List", "Formgrader", "Create assignment"}
+ZH_CATALOG = "jupyterlab_language_pack_zh_CN/locale/zh_CN/LC_MESSAGES/jupyterlab.json"
+NOTEBOOKS_ZH = REPO_ROOT / "notebooks-zh"
+
+# What the page shows, read in one go.
+PAGE_STATE = """(() => {
+  const texts = (selector) => [...document.querySelectorAll(selector)].map((e) => e.textContent.trim());
+  const markdown = [...document.querySelectorAll(".jp-RenderedMarkdown")];
+  return {
+    menus: texts("#jp-menu-panel .lm-MenuBar-itemLabel, .lm-MenuBar-content .lm-MenuBar-itemLabel"),
+    tabs: texts(".lm-DockPanel .lm-TabBar-tabLabel").filter((t) => t),
+    sideBar: [...document.querySelectorAll(".jp-SideBar .lm-TabBar-tab")].map((e) => e.title),
+    toasts: texts(".Toastify__toast"),
+    validate: [...document.querySelectorAll(".jp-NotebookPanel-toolbar .validate-button")]
+      .filter((b) => b.textContent.trim() === "Validate").length,
+    cellWidgets: document.querySelectorAll(".nbgrader-CellWidget").length,
+    cellTypeSelects: document.querySelectorAll(".nbgrader-CellType select").length,
+    body: document.body.innerText,
+    prose: markdown.map((e) => e.innerText).join("\\n"),
+    maths: document.querySelectorAll(".jp-RenderedMarkdown mjx-container").length,
+  };
+})()"""
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    path = find_chromium()
+    if path is None:
+        pytest.skip("Chromium not found: install it (Debian: apt-get install -y chromium) to test the labs in a browser")
+    return path
+
+
+def print_shot(capsys, path: Path) -> None:
+    with capsys.disabled():
+        print(f"\nscreenshot: {path}")
+
+
+def open_notebook(browser: Browser, lab: Lab, root: Path, notebook: str) -> Page:
+    """Open notebook (a path under the lab's top folder) and wait until every cell is on the page,
+    its kernel is idle and the page has been idle a moment (the lab's pop-ups come at start-up)."""
+    cells = len(json.loads((root / notebook).read_text(encoding="utf-8"))["cells"])
+    page = browser.new_page(lab.page(f"lab/tree/{notebook}"), size=(1400, 900))
+    page.wait_for(f"document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell').length === {cells}",
+                  PAGE_TIMEOUT, f"all {cells} cells of {notebook} on the page")
+    deadline = time.monotonic() + PAGE_TIMEOUT
+    while not any(s["path"] == notebook and s["kernel"]["execution_state"] == "idle" for s in lab.json("api/sessions")):
+        assert time.monotonic() < deadline, f"the kernel of {notebook} was not idle within {PAGE_TIMEOUT} s"
+        time.sleep(0.5)
+    page.wait_for("document.querySelectorAll('.jp-RenderedMarkdown mjx-container').length > 0", PAGE_TIMEOUT,
+                  f"MathJax rendering the maths of {notebook}")
+    return page
+
+
+def assert_no_instructor_tools(state: dict) -> None:
+    assert "Nbgrader" not in state["menus"], f"the student lab shows nbgrader's menu: {state['menus']}"
+    assert not [t for t in state["sideBar"] if "Create Assignment" in t], f"Create Assignment side bar: {state['sideBar']}"
+    assert state["cellWidgets"] == 0 and state["cellTypeSelects"] == 0, "cells carry nbgrader's type and points drop-downs"
+    for text in ("Error fetching courses", "Formgrader", "Assignment List"):
+        assert text not in state["body"], f"the student lab shows {text!r}"
+    assert state["toasts"] == [], f"the lab greets students with a pop-up: {state['toasts']}"
+    assert state["validate"] == 1, "the notebook toolbar must keep nbgrader's Validate button"
+
+
+@pytest.mark.slow
+def test_student_lab_in_chromium(chromium, tmp_path, capsys):
+    """No instructor tools, no news pop-up, Validate kept; notebook 03's calculator link opens the calculator."""
+    notebook = "03_adamw/03_adamw.ipynb"
+    with running_lab("lab", tmp_path) as lab, Browser.start(chromium) as browser:
+        page = open_notebook(browser, lab, REPO_ROOT / "notebooks", notebook)
+        state = page.evaluate(PAGE_STATE)
+        assert state["menus"] == ENGLISH_MENUS, state["menus"]
+        assert_no_instructor_tools(state)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        print_shot(capsys, page.screenshot(SHOTS / "student_lab.png"))
+
+        link = "[...document.querySelectorAll('.jp-RenderedMarkdown a')].find((a) => a.href.includes('compute.html'))"
+        href = page.wait_for(f"({link} || {{}}).href", PAGE_TIMEOUT, "the calculator link in notebook 03")
+        assert href == f"{lab.url}/static/compute.html", \
+            (f"notebook 03 must link the calculator as (/static/compute.html), which the lab serves, not {href}: "
+             "edit solutions/03_adamw and run make release")
+        known = {info["targetId"] for info in browser.send("Target.getTargets")["targetInfos"]}
+        page.click(link, "the calculator link")
+        calculator = browser.attach(browser.wait_for_new_target(known, PAGE_TIMEOUT)["targetId"])
+        calculator.wait_for("document.querySelector('[data-output=\"status\"]')?.dataset.value === 'ok'",
+                            PAGE_TIMEOUT, "the calculator computing its default model")
+        assert calculator.evaluate("location.pathname") == "/static/compute.html"
+
+
+@pytest.mark.slow
+def test_instructor_lab_in_chromium(chromium, tmp_path, capsys):
+    """The nbgrader menu, the Create Assignment side bar with its drop-downs, and formgrader on the course."""
+    notebook = "solutions/03_adamw/03_adamw.ipynb"
+    db = f"--CourseDirectory.db_url=sqlite:///{tmp_path / 'gradebook.db'}"  # none in the repository
+    with running_lab("lab-instructor", tmp_path, args=(db,)) as lab, Browser.start(chromium) as browser:
+        page = open_notebook(browser, lab, REPO_ROOT, notebook)
+        state = page.evaluate(PAGE_STATE)
+        assert "Nbgrader" in state["menus"], state["menus"]
+        assert state["toasts"] == [], f"the lab greets instructors with a pop-up: {state['toasts']}"
+        assert state["validate"] == 1
+
+        page.click("[...document.querySelectorAll('.jp-SideBar .lm-TabBar-tab')]"
+                   ".find((t) => t.title.includes('Create Assignment'))", "the Create Assignment tab")
+        page.wait_for("document.querySelectorAll('.nbgrader-CellType select').length > 0", PAGE_TIMEOUT,
+                      "nbgrader's cell type drop-downs")
+
+        nbgrader_menu = ("[...document.querySelectorAll('.lm-MenuBar-item')]"
+                         ".find((m) => m.textContent.trim() === 'Nbgrader')")
+        page.click(nbgrader_menu, "the Nbgrader menu")
+        items = set(page.wait_for("(() => { const items = [...document.querySelectorAll('.lm-Menu .lm-Menu-itemLabel')]"
+                                  ".map((e) => e.textContent.trim()); return items.length ? items : null; })()",
+                                  PAGE_TIMEOUT, "the Nbgrader menu's items"))
+        assert NBGRADER_INSTRUCTOR_ITEMS <= items, f"the Nbgrader menu has {sorted(items)}"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        print_shot(capsys, page.screenshot(SHOTS / "instructor_lab.png"))
+
+        page.click("[...document.querySelectorAll('.lm-Menu .lm-Menu-item')]"
+                   ".find((m) => m.textContent.trim() === 'Formgrader')", "Formgrader in the Nbgrader menu")
+        page.wait_for("(() => { const f = document.querySelector('#formgrader iframe');"
+                      " return f && f.contentDocument && f.contentDocument.body.innerText.includes('08_train_lm'); })()",
+                      PAGE_TIMEOUT, "formgrader listing the course's assignments")
+        print_shot(capsys, page.screenshot(SHOTS / "instructor_formgrader.png"))
+
+
+def chinese_menus() -> list[str]:
+    """The English menus as the installed language pack translates them (the oracle for the page)."""
+    import jupyterlab_language_pack_zh_CN
+
+    catalog = json.loads((Path(jupyterlab_language_pack_zh_CN.__file__).parent.parent / ZH_CATALOG).read_text("utf-8"))
+    return [catalog["menu\x04" + label][0] for label in ENGLISH_MENUS]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not NOTEBOOKS_ZH.is_dir(), reason="notebooks-zh/ is not generated yet (make release writes it)")
+def test_chinese_lab_in_chromium(chromium, tmp_path, capsys):
+    """`make lab EDITION=zh`: menus from the Chinese language pack, Chinese prose, maths by MathJax, a student lab."""
+    notebook = "01_cross_entropy/01_cross_entropy.ipynb"
+    with running_lab("lab", tmp_path, EDITION="zh") as lab, Browser.start(chromium, "--lang=zh-CN") as browser:
+        page = open_notebook(browser, lab, NOTEBOOKS_ZH, notebook)
+        state = page.evaluate(PAGE_STATE)
+        assert state["menus"] == chinese_menus(), state["menus"]
+        assert_no_instructor_tools(state)
+        cjk = sum("\u4e00" <= ch <= "\u9fff" for ch in state["prose"])
+        assert cjk >= 200, f"notebook 01's prose shows {cjk} Chinese characters; is notebooks-zh/ the Chinese edition?"
+        assert state["maths"] > 0
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        print_shot(capsys, page.screenshot(SHOTS / "chinese_lab_01.png"))
