@@ -69,25 +69,35 @@ def main() -> None:
 
     cuda = torch.cuda.is_available()
     parts = TrainingParts.from_solutions()
-    with tempfile.TemporaryDirectory() as run_dir:
-        if cuda:
-            config = make_config("gpu", max_steps=args.steps, eval_interval=args.steps, eval_tokens=1 << 18,
-                                 checkpoint_interval=10 * args.steps, run_dir=run_dir, progress=False)
-        else:  # a smoke run of the script itself
-            config = make_config("ci", max_steps=10, run_dir=run_dir, progress=False, device="cpu")
-        history = train(config, parts)
     name = torch.cuda.get_device_name() if cuda else "cpu"
     peak = args.peak_tflops * 1e12 or next((v for k, v in PEAK_BF16_FLOPS.items() if k in name), float("nan"))
-    per_token = 3 * forward_flops_per_token(config)  # backward costs twice the forward
-    print(f"device: {name}; preset: {'gpu' if cuda else 'ci (smoke run on CPU)'}; "
-          f"{history.num_parameters:,} parameters; {config.max_steps} steps")
-    print(f"throughput: {history.tokens_per_second:,.0f} tokens/s; training FLOPs per token "
-          f"(FlopCounterMode, 3 x forward): {per_token:,.0f}")
-    if peak == peak:  # a known (or given) peak; NaN otherwise
-        print(f"MFU: {history.tokens_per_second * per_token / peak:.1%} of {peak / 1e12:.1f} TFLOP/s bf16 peak")
-    else:
-        print(f"MFU: not computed, no peak FLOP/s known for {name} (pass --peak-tflops)")
-    print(f"validation loss after {config.max_steps} steps: {history.final_val_loss:.3f} nats/byte")
+    # With and without torch.compile: at this model size the step is many small kernels, and how much
+    # compile's fusion wins back is the question (the compile time itself is excluded from tokens/s).
+    for compiled in (True, False) if cuda else (False,):
+        with tempfile.TemporaryDirectory() as run_dir:
+            if cuda:
+                config = make_config("gpu", max_steps=args.steps, eval_interval=args.steps, eval_tokens=1 << 18,
+                                     final_eval_tokens=1 << 18, checkpoint_interval=10 * args.steps,
+                                     run_dir=run_dir, progress=False, compile=compiled)
+            else:  # a smoke run of the script itself
+                config = make_config("ci", max_steps=10, run_dir=run_dir, progress=False, device="cpu")
+            if cuda:
+                torch.cuda.reset_peak_memory_stats()
+            history = train(config, parts)
+        per_token = 3 * forward_flops_per_token(config)  # backward costs twice the forward
+        print(f"device: {name}; preset: {'gpu' if cuda else 'ci (smoke run on CPU)'}; compile={compiled}; "
+              f"{history.num_parameters:,} parameters; {config.max_steps} steps")
+        print(f"throughput: {history.tokens_per_second:,.0f} tokens/s; training FLOPs per token "
+              f"(FlopCounterMode, 3 x forward): {per_token:,.0f}")
+        if cuda:
+            print(f"peak GPU memory of the run (bf16 autocast): {torch.cuda.max_memory_allocated() / 2**20:,.0f} MiB")
+        if peak == peak:  # a known (or given) peak; NaN otherwise
+            print(f"MFU: {history.tokens_per_second * per_token / peak:.1%} of {peak / 1e12:.1f} TFLOP/s bf16 peak")
+        else:
+            print(f"MFU: not computed, no peak FLOP/s known for {name} (pass --peak-tflops)")
+        print(f"validation loss after {config.max_steps} steps: {history.final_val_loss:.3f} nats/byte "
+              f"(a {config.final_eval_tokens:,}-byte sample)" if cuda else
+              f"validation loss after {config.max_steps} steps: {history.final_val_loss:.3f} nats/byte")
     if not cuda:
         return
 

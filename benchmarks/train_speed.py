@@ -32,10 +32,10 @@ def run_variant(variant: str, preset: str, steps: int, repeat: int, device: str)
     speeds = []
     with tempfile.TemporaryDirectory() as run_dir:
         for attempt in range(repeat):
-            # Evaluation only at the end, on the first 64 KiB of the validation split: the benchmark
+            # Evaluation only at the end, on a fixed 64 KiB sample of the validation split: the benchmark
             # measures training steps, and both variants see exactly the same evaluation.
             config = make_config(preset, max_steps=steps, eval_interval=steps, eval_tokens=65536,
-                                 checkpoint_interval=steps, sample_tokens=0, progress=False, resume=False,
+                                 final_eval_tokens=65536, checkpoint_interval=steps, sample_tokens=0, progress=False, resume=False,
                                  compile=False, device=device, run_dir=f"{run_dir}/{attempt}")
             history = train(config, parts)
             speeds.append(history.tokens_per_second)

@@ -188,3 +188,12 @@ def test_backward_reaches_every_parameter_and_autocast_cpu_bf16_runs():
     with torch.autocast("cpu", dtype=torch.bfloat16):
         logits = model(ids)
     assert logits.shape == (2, 8, SMALL["vocab_size"]) and torch.isfinite(logits).all()
+
+
+def test_cached_rotations_equal_explicit_positions_and_stay_out_of_the_state_dict():
+    model = small_model()
+    ids = random_ids((2, 9))
+    # The model's table of positions 0 .. context_length - 1 against rotations computed for these positions.
+    torch.testing.assert_close(model(ids), model(ids, torch.arange(9)), atol=0, rtol=0)
+    torch.testing.assert_close(model(ids[:, 3:]), model(ids[:, 3:], torch.arange(6)), atol=0, rtol=0)
+    assert not any("rope" in key for key in model.state_dict()), "the RoPE table must not enter checkpoints"

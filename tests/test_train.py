@@ -17,8 +17,8 @@ import torch.nn.functional as F
 
 from lmtrain import config as config_module
 from lmtrain.config import PRESETS, ConfigError, TrainingConfig, make_config, parse_overrides, select_preset
-from lmtrain.train import build_model, evaluate, train
-from train_fixtures import make_parts, schedule, tiny_config, tiny_data
+from lmtrain.train import AutocastModel, build_model, evaluate, evaluation_windows, train
+from train_fixtures import get_batch, make_parts, schedule, tiny_config, tiny_data
 
 
 # ---------------------------------------------------------------------------
@@ -184,25 +184,43 @@ def test_nan_loss_stops_with_advice(tmp_path):
 # ---------------------------------------------------------------------------
 
 
-def test_unfinished_notebooks_are_listed_and_the_fallback_warns(tmp_path):
-    from lmtrain.parts import PART_NAMES, MissingAnswerError, TrainingParts
+def test_unfinished_notebooks_are_listed_and_the_fallback_is_named_as_it_is(tmp_path, monkeypatch):
+    from lmtrain import loader
+    from lmtrain.parts import PART_NAMES, MissingAnswerError, TrainingParts, UnfinishedPart
 
+    # A student's copy or a grader's sandbox: no solutions/ anywhere.
+    monkeypatch.setattr(loader, "repo_root", lambda: tmp_path)
     with pytest.raises(MissingAnswerError) as error:
         TrainingParts.from_notebooks(tmp_path)
     message = str(error.value)
     for name in PART_NAMES:
         assert f"- {name}:" in message, f"{name} is not listed in: {message}"
     assert "fallback=True" in message
-    with pytest.warns(UserWarning, match="built-in replacements .*cross_entropy, AdamW"):
+    with pytest.warns(UserWarning, match=r"PyTorch's versions stand in for cross_entropy \(F.cross_entropy\), "
+                                         r"AdamW \(torch.optim.AdamW\).*no PyTorch version.*get_batch \(06_get_batch\)"):
         parts = TrainingParts.from_notebooks(tmp_path, fallback=True)
     assert parts.AdamW is torch.optim.AdamW
-    assert set(parts.origin.values()) <= {"builtin", "solutions"}
+    assert {n: parts.origin[n] for n in ("cross_entropy", "AdamW", "gradient_clipping")} == dict.fromkeys(
+        ("cross_entropy", "AdamW", "gradient_clipping"), "PyTorch")
+    assert parts.unfinished() == ["get_lr_cosine_schedule", "get_batch", "save_checkpoint", "load_checkpoint",
+                                  "train_step"]
+    assert all(isinstance(getattr(parts, n), UnfinishedPart) for n in parts.unfinished())
+    with pytest.raises(MissingAnswerError, match="get_batch is not finished .*Finish it in 06_get_batch"):
+        parts.get_batch(None, 1, 1, "cpu")
+    train_tokens, val_tokens = tiny_data()
+    with pytest.raises(MissingAnswerError, match="Cannot train: get_lr_cosine_schedule, get_batch, save_checkpoint, "
+                                                 "load_checkpoint, train_step are not finished"):
+        train(tiny_config(tmp_path / "run"), parts, train_tokens=train_tokens, val_tokens=val_tokens)
+    with pytest.raises(MissingAnswerError, match="does not exist"):
+        TrainingParts.from_solutions()
 
 
 def test_builtin_parts_agree_with_pytorch():
     from lmtrain.parts import TrainingParts
 
     parts = TrainingParts.builtin()
+    assert {parts.origin[n] for n in ("cross_entropy", "AdamW", "gradient_clipping")} == {"PyTorch"}
+    assert {parts.origin[n] for n in ("get_batch", "train_step")} == {"solutions"}
     logits, targets = torch.randn(2, 3, 7), torch.randint(0, 7, (2, 3))
     assert torch.equal(parts.cross_entropy(logits, targets), F.cross_entropy(logits.reshape(-1, 7), targets.reshape(-1)))
     assert parts.AdamW is torch.optim.AdamW
@@ -216,10 +234,152 @@ def test_the_reference_parts_train_and_resume(tmp_path):
     from lmtrain.parts import TrainingParts
 
     parts = TrainingParts.from_solutions()
-    assert set(parts.origin.values()) == {"solutions"}
+    assert set(parts.origin.values()) == {"solutions"} and parts.unfinished() == []
     train_tokens, val_tokens = tiny_data()
     config = tiny_config(tmp_path, max_steps=4, checkpoint_interval=2)
     first = train(config.replace(max_steps=2), parts, train_tokens=train_tokens, val_tokens=val_tokens)
     resumed = train(config, parts, train_tokens=train_tokens, val_tokens=val_tokens)
     assert resumed.resumed_from == 2 and resumed.train[:2] == first.train[:2]
     assert [r["step"] for r in resumed.train] == [1, 2, 3, 4]
+
+
+# ---------------------------------------------------------------------------
+# The student's train_step in the loop
+# ---------------------------------------------------------------------------
+
+
+def test_the_loop_is_schedule_batch_and_train_step(tmp_path):
+    """Oracle: the same steps written out here with PyTorch's loss, clipping and AdamW."""
+    train_tokens, val_tokens = tiny_data()
+    config = tiny_config(tmp_path, max_steps=6, log_interval=1)
+    history = train(config, make_parts(), train_tokens=train_tokens, val_tokens=val_tokens)
+
+    torch.manual_seed(config.seed)
+    np.random.seed(config.seed)
+    model = build_model(config)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.max_learning_rate,
+                                  betas=(config.beta1, config.beta2), eps=config.eps,
+                                  weight_decay=config.weight_decay)
+    losses = []
+    for it in range(config.max_steps):
+        for group in optimizer.param_groups:
+            group["lr"] = schedule(it, config.max_learning_rate, config.min_learning_rate, config.warmup_iters,
+                                   config.max_steps)
+        x, y = get_batch(train_tokens, config.batch_size, config.context_length, "cpu")
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x).flatten(0, 1), y.flatten())
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_l2_norm)
+        optimizer.step()
+        losses.append(loss.item())
+    assert [r["loss"] for r in history.train] == losses
+    for (name, trained), expected in zip(history.model.named_parameters(), model.parameters()):
+        assert torch.equal(trained, expected), f"parameter {name} differs from the hand-written loop"
+
+
+def _counting_cross_entropy(calls):
+    def cross_entropy(inputs, targets):
+        calls.append(inputs.dtype)
+        return F.cross_entropy(inputs.flatten(0, -2), targets.flatten())
+    return cross_entropy
+
+
+def test_a_step_loaded_from_a_notebook_uses_the_loops_parts(tmp_path):
+    from lmtrain.loader import load_notebook_answers
+
+    step_source = inspect.getsource(__import__("train_fixtures").train_step)
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "metadata": {"nbgrader": {"solution": True, "grade_id": "train_step"}},
+         "source": "import torch\n\n" + step_source, "outputs": [], "execution_count": None}]}
+    path = tmp_path / "08_train_lm.ipynb"
+    path.write_text(json.dumps(notebook))
+    answers = load_notebook_answers(path, ["train_step"])
+    assert "parts" not in vars(answers)
+
+    calls = []
+    parts = make_parts().with_parts(train_step=answers.train_step, cross_entropy=_counting_cross_entropy(calls))
+    train_tokens, val_tokens = tiny_data()
+    history = train(tiny_config(tmp_path / "run", max_steps=3), parts, train_tokens=train_tokens,
+                    val_tokens=val_tokens)
+    assert calls == [torch.float32] * 3, "the loaded step did not call the loop's cross_entropy once per step"
+    assert len(history.train) == 3
+    assert "parts" not in vars(answers), "the loop must restore the step's globals after the run"
+
+
+def test_a_plain_step_runs_under_autocast_with_float32_logits(tmp_path, monkeypatch):
+    import train_fixtures
+
+    calls, models = [], []
+
+    def recording_step(model, optimizer, x, y, lr, max_l2_norm):
+        models.append(model)
+        return train_fixtures.train_step(model, optimizer, x, y, lr, max_l2_norm)
+
+    parts = make_parts().with_parts(cross_entropy=_counting_cross_entropy(calls), train_step=recording_step)
+    # The loop binds `parts` in the globals of the step it is given; this wrapper's inner step lives elsewhere.
+    monkeypatch.setattr(train_fixtures, "parts", parts, raising=False)
+    train_tokens, val_tokens = tiny_data()
+    config = tiny_config(tmp_path, max_steps=2, autocast_dtype="bfloat16")
+    history = train(config, parts, train_tokens=train_tokens, val_tokens=val_tokens)
+    assert calls == [torch.float32, torch.float32], "the loss must see float32 logits under autocast"
+    assert isinstance(models[0], AutocastModel) and models[0].dtype == torch.bfloat16
+    assert {id(p) for p in models[0].parameters()} == {id(p) for p in history.model.parameters()}
+    # The matmuls really ran in bf16: the logits differ from the float32 forward by bf16 rounding.
+    x = torch.from_numpy(train_tokens[:16].astype(np.int64)).view(1, 16)
+    with torch.no_grad():
+        fp32, mixed = history.model(x), models[0](x)
+    assert mixed.dtype == torch.float32 and 0 < (fp32 - mixed).abs().max() < 0.5
+
+
+@pytest.mark.parametrize("returned, error", [(torch.tensor(2.0), None), (None, TypeError)])
+def test_the_steps_loss_must_be_a_number(tmp_path, returned, error):
+    def step(model, optimizer, x, y, lr, max_l2_norm):
+        return returned
+
+    parts = make_parts().with_parts(train_step=step)
+    train_tokens, val_tokens = tiny_data()
+    run = lambda: train(tiny_config(tmp_path, max_steps=2), parts, train_tokens=train_tokens, val_tokens=val_tokens)
+    if error is None:
+        assert [r["loss"] for r in run().train] == [2.0, 2.0]
+    else:
+        with pytest.raises(error, match="must return the batch's loss as a Python float"):
+            run()
+
+
+# ---------------------------------------------------------------------------
+# The evaluation schedule
+# ---------------------------------------------------------------------------
+
+
+def test_evaluation_samples_are_fixed_and_evenly_spaced():
+    assert evaluation_windows(10, 0, 4).tolist() == list(range(10))
+    assert evaluation_windows(10, 400, 4).tolist() == list(range(10))  # more than the split: all of it
+    assert evaluation_windows(10, 20, 4).tolist() == [0, 2, 4, 6, 8]  # 5 windows of 4 out of 10
+    assert evaluation_windows(9, 12, 4).tolist() == [0, 3, 6]
+
+
+def test_evaluation_of_a_sample_equals_the_loss_on_those_windows():
+    torch.manual_seed(0)
+    model = build_model(tiny_config("unused"))
+    tokens = np.random.default_rng(2).integers(0, 256, size=1601).astype(np.uint16)  # 100 windows of 16
+    data = torch.from_numpy(tokens.astype(np.int64))
+    rows = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90]  # 10 evenly spaced windows = 160 tokens
+    x = torch.stack([data[r * 16:(r + 1) * 16] for r in rows])
+    y = torch.stack([data[r * 16 + 1:(r + 1) * 16 + 1] for r in rows])
+    with torch.no_grad():
+        expected = F.cross_entropy(model(x).flatten(0, 1).double(), y.flatten()).item()
+    got = evaluate(model, tokens, 16, 3, torch.device("cpu"), max_tokens=160)
+    assert got["eval_tokens"] == 160 and not got["whole_split"]
+    assert math.isclose(got["loss"], expected, rel_tol=1e-5), (got, expected)
+    assert evaluate(model, tokens, 16, 64, torch.device("cpu"))["whole_split"]
+
+
+def test_in_between_evaluations_read_the_sample_and_the_last_the_whole_split(tmp_path):
+    train_tokens, val_tokens = tiny_data()  # 1000 validation bytes: 62 windows of 16
+    config = tiny_config(tmp_path, max_steps=8, eval_interval=4, eval_tokens=160)
+    history = train(config, make_parts(), train_tokens=train_tokens, val_tokens=val_tokens)
+    assert [(r["step"], r["eval_tokens"], r["whole_split"]) for r in history.val] == [
+        (0, 160, False), (4, 160, False), (8, 62 * 16, True)]
+    assert history.final_val_loss == history.val[-1]["loss"]
+    assert all(r["seconds"] > 0 for r in history.val)
+    assert math.isclose(history.eval_seconds, sum(r["seconds"] for r in history.val))

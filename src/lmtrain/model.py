@@ -28,6 +28,8 @@ from torch import nn
 __all__ = [
     "RMSNorm",
     "apply_rope",
+    "rope_tables",
+    "rotate_pairs",
     "CausalSelfAttention",
     "SwiGLU",
     "TransformerBlock",
@@ -62,9 +64,34 @@ class RMSNorm(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         in_dtype = x.dtype
-        x = x.float()
-        rms = torch.sqrt(x.pow(2).mean(dim=-1, keepdim=True) + self.eps)  # (..., 1)
-        return (x / rms * self.weight).to(in_dtype)
+        x = x.float()  # a no-op (no copy) for float32 inputs
+        # rsqrt and a multiply: two kernels fewer than sqrt and a division, forward and backward
+        # (benchmarks/PROFILE.md); equal to x / sqrt(...) up to float32 rounding.
+        inv_rms = torch.rsqrt(x.pow(2).mean(dim=-1, keepdim=True) + self.eps)  # (..., 1)
+        return (x * inv_rms * self.weight).to(in_dtype)
+
+
+def rope_tables(token_positions: torch.Tensor, d: int, theta: float = 10000.0) -> torch.Tensor:
+    """The RoPE rotations ``e^{i * pos * theta**(-2k / d)}`` as complex64, shape ``(..., T, d/2)``.
+
+    token_positions: integer ``(..., T)``. Angles are computed in float32 even
+    under autocast: positions times ~1e-4 frequencies would lose whole radians in bf16.
+    """
+    inv_freq = theta ** (-torch.arange(0, d, 2, device=token_positions.device, dtype=torch.float32) / d)  # (d/2,)
+    angles = token_positions.to(torch.float32).unsqueeze(-1) * inv_freq  # (..., T, d/2)
+    return torch.polar(torch.ones_like(angles), angles)
+
+
+def rotate_pairs(x: torch.Tensor, rotations: torch.Tensor) -> torch.Tensor:
+    """Rotate the adjacent pairs ``(x[..., 2k], x[..., 2k+1])`` of ``x (..., T, d)`` by ``rotations (..., T, d/2)``.
+
+    An adjacent pair is the memory layout of a complex number, so the rotation
+    is one complex multiplication on a view of ``x``: one kernel forward and
+    one backward, where the even/odd slices, four products and a stack took
+    about ten (benchmarks/PROFILE.md). Computed in float32; returns ``x``'s dtype.
+    """
+    pairs = torch.view_as_complex(x.float().unflatten(-1, (-1, 2)))  # (..., T, d/2) complex64
+    return torch.view_as_real(pairs * rotations).flatten(-2).to(x.dtype)
 
 
 def apply_rope(x: torch.Tensor, token_positions: torch.Tensor, theta: float = 10000.0) -> torch.Tensor:
@@ -79,16 +106,7 @@ def apply_rope(x: torch.Tensor, token_positions: torch.Tensor, theta: float = 10
     d = x.shape[-1]
     if d % 2:
         raise ValueError(f"RoPE needs an even head dimension, got {d}.")
-    # Angles in float32 even under autocast: positions times ~1e-4 frequencies
-    # would lose whole radians in bf16.
-    inv_freq = theta ** (-torch.arange(0, d, 2, device=x.device, dtype=torch.float32) / d)  # (d/2,)
-    angles = token_positions.to(torch.float32).unsqueeze(-1) * inv_freq  # (..., T, d/2)
-    cos, sin = torch.cos(angles), torch.sin(angles)
-    x_even, x_odd = x[..., 0::2].float(), x[..., 1::2].float()  # (..., T, d/2) each
-    rotated = torch.stack(
-        (x_even * cos - x_odd * sin, x_even * sin + x_odd * cos), dim=-1
-    )  # (..., T, d/2, 2): interleave back into adjacent pairs
-    return rotated.flatten(-2).to(x.dtype)
+    return rotate_pairs(x, rope_tables(token_positions, d, theta))
 
 
 class CausalSelfAttention(nn.Module):
@@ -109,20 +127,27 @@ class CausalSelfAttention(nn.Module):
         self.v_proj = _linear(d_model, d_model)
         self.output_proj = _linear(d_model, d_model)
 
-    def forward(self, x: torch.Tensor, token_positions: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, token_positions: torch.Tensor | None = None,
+                rotations: torch.Tensor | None = None) -> torch.Tensor:
+        """``rotations`` (from :func:`rope_tables`) or ``token_positions`` ((T,) or (B, T)); not both needed.
+
+        The model passes ``rotations`` computed once per forward, shared by all layers.
+        """
         B, T, d_model = x.shape
-        h = self.num_heads
-
-        def split_heads(t: torch.Tensor) -> torch.Tensor:
-            return t.view(B, T, h, d_model // h).transpose(1, 2)  # (B, h, T, d_head)
-
-        q, k, v = split_heads(self.q_proj(x)), split_heads(self.k_proj(x)), split_heads(self.v_proj(x))
-        if token_positions.dim() == 2:  # (B, T): one position per sequence, shared by all heads
-            token_positions = token_positions.unsqueeze(1)  # (B, 1, T)
-        q = apply_rope(q, token_positions, self.rope_theta)
-        k = apply_rope(k, token_positions, self.rope_theta)
+        h, d_head = self.num_heads, d_model // self.num_heads
+        if rotations is None:
+            if token_positions is None:
+                token_positions = torch.arange(T, device=x.device)
+            rotations = rope_tables(token_positions, d_head, self.rope_theta)
+        if rotations.dim() == 3:  # (B, T, d/2): one position per sequence, shared by all heads
+            rotations = rotations.unsqueeze(1)  # (B, 1, T, d/2)
+        # One matmul for q, k and v (the three weights side by side; their names and shapes stay
+        # CS336's), then RoPE on q and k together: fewer, larger kernels (benchmarks/PROFILE.md).
+        weight = torch.cat((self.q_proj.weight, self.k_proj.weight, self.v_proj.weight))  # (3 d_model, d_model)
+        qkv = F.linear(x, weight).view(B, T, 3, h, d_head).permute(2, 0, 3, 1, 4)  # (3, B, h, T, d_head)
+        qk = rotate_pairs(qkv[:2], rotations)  # (2, B, h, T, d_head)
         # The mask is causal in index order (query i sees keys 0..i), whatever the positions.
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (B, h, T, d_head)
+        y = F.scaled_dot_product_attention(qk[0], qk[1], qkv[2], is_causal=True)  # (B, h, T, d_head)
         y = y.transpose(1, 2).reshape(B, T, d_model)  # (B, T, d_model): heads side by side again
         return self.output_proj(y)
 
@@ -150,8 +175,9 @@ class TransformerBlock(nn.Module):
         self.ln2 = RMSNorm(d_model)
         self.ffn = SwiGLU(d_model, d_ff)
 
-    def forward(self, x: torch.Tensor, token_positions: torch.Tensor) -> torch.Tensor:
-        x = x + self.attn(self.ln1(x), token_positions)
+    def forward(self, x: torch.Tensor, token_positions: torch.Tensor | None = None,
+                rotations: torch.Tensor | None = None) -> torch.Tensor:
+        x = x + self.attn(self.ln1(x), token_positions, rotations)
         return x + self.ffn(self.ln2(x))
 
 
@@ -198,6 +224,11 @@ class TransformerLM(nn.Module):
         )
         self.ln_final = RMSNorm(d_model)
         self.lm_head = _linear(d_model, vocab_size)
+        # The rotations of positions 0 .. context_length - 1, shared by every layer and every step,
+        # stored as (cos, sin) pairs: a real buffer moves, casts and broadcasts (DDP) like any other.
+        # Not persistent: state dicts stay CS336's, and the table is rebuilt from the settings.
+        rotations = rope_tables(torch.arange(context_length), d_model // num_heads, rope_theta)
+        self.register_buffer("rope_rotations", torch.view_as_real(rotations).clone(), persistent=False)  # (T, d/2, 2)
 
     def forward(self, token_ids: torch.Tensor, token_positions: torch.Tensor | None = None) -> torch.Tensor:
         B, T = token_ids.shape
@@ -207,10 +238,13 @@ class TransformerLM(nn.Module):
                 f"{self.context_length}. Crop the input to the last {self.context_length} tokens."
             )
         if token_positions is None:
-            token_positions = torch.arange(T, device=token_ids.device)  # (T,)
+            # (T, d_head/2) complex: positions 0 .. T-1, computed once at init.
+            rotations = torch.view_as_complex(self.rope_rotations[:T].float())
+        else:
+            rotations = rope_tables(token_positions, self.d_model // self.num_heads, self.rope_theta)
         x = self.token_embeddings(token_ids)  # (B, T, d_model)
         for layer in self.layers:
-            x = layer(x, token_positions)
+            x = layer(x, rotations=rotations)
         return self.lm_head(self.ln_final(x))  # (B, T, vocab_size)
 
     def num_parameters(self) -> int:

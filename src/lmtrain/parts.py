@@ -1,4 +1,4 @@
-"""The seven components a training run is assembled from, taken from the student, the solutions or PyTorch."""
+"""The eight student functions a training run is assembled from, with where each one came from."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from .loader import MissingAnswerError, load_answers
+from .loader import ANSWER_NOTEBOOKS, MissingAnswerError, load_answers, repo_root
 
-__all__ = ["PART_NAMES", "TrainingParts", "MissingAnswerError"]
+__all__ = ["PART_NAMES", "TrainingParts", "MissingAnswerError", "UnfinishedPart", "default_answers_folder"]
 
 #: The student functions a training run uses, in notebook order.
 PART_NAMES = (
@@ -23,7 +23,15 @@ PART_NAMES = (
     "get_batch",
     "save_checkpoint",
     "load_checkpoint",
+    "train_step",
 )
+
+#: What stands in for an unfinished part when PyTorch has an equivalent (``fallback=True``).
+BUILTIN_NAMES = {
+    "cross_entropy": "F.cross_entropy",
+    "AdamW": "torch.optim.AdamW",
+    "gradient_clipping": "torch.nn.utils.clip_grad_norm_",
+}
 
 
 def builtin_cross_entropy(inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -36,11 +44,50 @@ def builtin_gradient_clipping(parameters, max_l2_norm: float) -> None:
     torch.nn.utils.clip_grad_norm_([p for p in parameters], max_l2_norm)
 
 
+class UnfinishedPart:
+    """Stands in for a part that has no PyTorch equivalent and is not finished yet.
+
+    Loading succeeds, so that a notebook can run its other cells; calling it
+    raises :class:`MissingAnswerError` naming the notebook to finish.
+    """
+
+    def __init__(self, name: str, reason: str):
+        self.name = name
+        self.reason = reason
+
+    def __call__(self, *args, **kwargs):
+        raise MissingAnswerError(
+            f"{self.name} is not finished ({self.reason}), and PyTorch has no version of it with the "
+            f"notebooks' meaning to stand in. Finish it in {ANSWER_NOTEBOOKS[self.name]}, save that notebook, "
+            "and load the parts again."
+        )
+
+    def __repr__(self) -> str:
+        return f"UnfinishedPart({self.name!r})"
+
+
+def default_answers_folder() -> Path:
+    """The folder of notebooks beside the current one, else the workbook's ``notebooks/``.
+
+    Jupyter runs a notebook in its own folder (``<folder>/08_train_lm/``), so the
+    parent holds the same person's other notebooks: the student's in
+    ``notebooks/`` or a hand-in, the reference answers in ``solutions/``.
+    """
+    here = Path.cwd()
+    if any((here.parent / name / f"{name}.ipynb").is_file() for name in set(ANSWER_NOTEBOOKS.values())):
+        return here.parent
+    return repo_root() / "notebooks"
+
+
 @dataclass(frozen=True)
 class TrainingParts:
     """The components ``lmtrain.train.train`` calls, with the notebooks' signatures.
 
-    ``origin`` says where each came from ("notebooks", "solutions" or "builtin").
+    ``train_step(model, optimizer, x, y, lr, max_l2_norm) -> float`` is notebook
+    08's step; it finds ``cross_entropy`` and ``gradient_clipping`` through a
+    global named ``parts``, which the loop points at this object while it runs.
+    ``origin`` says where each part came from: a notebook folder, "solutions",
+    "PyTorch" (a built-in), "unfinished" or "given" (passed to :meth:`with_parts`).
     """
 
     cross_entropy: Callable
@@ -50,78 +97,107 @@ class TrainingParts:
     get_batch: Callable
     save_checkpoint: Callable
     load_checkpoint: Callable
+    train_step: Callable
     origin: dict = field(default_factory=dict, compare=False)
 
     @classmethod
-    def from_notebooks(cls, folder: str | Path = "notebooks", fallback: bool = False) -> "TrainingParts":
-        """The student's answers from notebooks 01-07 in ``folder``.
+    def from_notebooks(cls, folder: str | Path | None = None, fallback: bool = False) -> "TrainingParts":
+        """The student's answers from notebooks 01-08 in ``folder`` (default :func:`default_answers_folder`).
 
         An unfinished notebook raises :class:`MissingAnswerError` listing what is
-        missing, unless ``fallback`` is true: then each missing part is replaced by
-        its :meth:`builtin` version and a warning names the replaced parts.
+        missing, unless ``fallback`` is true: then a missing part is replaced by
+        PyTorch's version where PyTorch has one (cross_entropy, AdamW,
+        gradient_clipping) and by an :class:`UnfinishedPart` otherwise, which
+        stops a training run at its first call; a warning names each. Nothing
+        is read from ``solutions/``, which a student's copy or a grader may lack.
         """
-        loaded, errors = {}, []
+        folder = Path(folder) if folder is not None else default_answers_folder()
+        loaded, origin, errors = {}, {}, []
         for name in PART_NAMES:
             try:
                 loaded[name] = getattr(load_answers([name], folder), name)
+                origin[name] = folder.name or str(folder)  # "notebooks", "solutions", a hand-in's folder
             except MissingAnswerError as exc:
                 errors.append((name, str(exc)))
         if errors and not fallback:
             details = "\n".join(f"  - {name}: {message}" for name, message in errors)
             raise MissingAnswerError(
                 f"{len(errors)} of the {len(PART_NAMES)} training parts are not ready in {folder}/:\n{details}\n"
-                "Finish them, or call TrainingParts.from_notebooks(fallback=True) to train with the "
-                "built-in versions of the missing parts meanwhile."
+                "Finish them, or call TrainingParts.from_notebooks(fallback=True) to load the others "
+                "meanwhile (PyTorch's versions stand in where PyTorch has one)."
             )
-        origin = {name: str(folder) for name in loaded}
         if errors:
-            builtins = cls.builtin()
-            missing = [name for name, _ in errors]
-            for name in missing:
-                loaded[name] = getattr(builtins, name)
-                origin[name] = "builtin"
-            warnings.warn(
-                f"Training with built-in replacements for parts you have not finished: {', '.join(missing)}. "
-                "The run shows how training works, but it is not yet your own implementation.",
-                UserWarning,
-                stacklevel=2,
-            )
+            builtins = cls.builtin_only()
+            stand_ins, unfinished = [], []
+            for name, message in errors:
+                if name in BUILTIN_NAMES:
+                    loaded[name], origin[name] = getattr(builtins, name), "PyTorch"
+                    stand_ins.append(f"{name} ({BUILTIN_NAMES[name]})")
+                else:
+                    loaded[name] = UnfinishedPart(name, "not defined or still a stub in "
+                                                        f"{ANSWER_NOTEBOOKS[name]}")
+                    origin[name] = "unfinished"
+                    unfinished.append(f"{name} ({ANSWER_NOTEBOOKS[name]})")
+            said = []
+            if stand_ins:
+                said.append("PyTorch's versions stand in for " + ", ".join(stand_ins))
+            if unfinished:
+                said.append("these have no PyTorch version, and a training run stops at their first call "
+                            "until you finish them: " + ", ".join(unfinished))
+            warnings.warn(f"Not finished yet in {folder}: {'; '.join(said)}.", UserWarning, stacklevel=2)
         return cls(**loaded, origin=origin)
 
     @classmethod
     def from_solutions(cls) -> "TrainingParts":
-        """The reference answers in ``solutions/``."""
+        """The reference answers in ``solutions/`` (an instructor's copy of the workbook)."""
+        folder = repo_root() / "solutions"
+        if not folder.is_dir():
+            raise MissingAnswerError(f"{folder} does not exist: the reference answers are in the instructor's "
+                                     "copy of the workbook only. Train with your own parts: --parts notebooks.")
         answers = load_answers(list(PART_NAMES), "solutions")
         return cls(**{name: getattr(answers, name) for name in PART_NAMES},
                    origin={name: "solutions" for name in PART_NAMES})
 
     @classmethod
+    def builtin_only(cls) -> "TrainingParts":
+        """PyTorch's cross-entropy, AdamW and clipping; the five parts PyTorch lacks are :class:`UnfinishedPart`."""
+        others = {name: UnfinishedPart(name, "no PyTorch equivalent") for name in PART_NAMES if name not in BUILTIN_NAMES}
+        return cls(cross_entropy=builtin_cross_entropy, AdamW=torch.optim.AdamW,
+                   gradient_clipping=builtin_gradient_clipping, **others,
+                   origin={**{name: "PyTorch" for name in BUILTIN_NAMES}, **{name: "unfinished" for name in others}})
+
+    @classmethod
     def builtin(cls) -> "TrainingParts":
-        """PyTorch's cross-entropy, AdamW and clipping; the solutions' versions of the other four.
+        """PyTorch's cross-entropy, AdamW and clipping, with the reference answers (``solutions/``) of the other five.
 
-        Scheduling, batching and checkpointing have no PyTorch equivalent with
-        the notebooks' semantics, so those come from ``solutions/``.
+        Scheduling, batching, checkpointing and the step have no PyTorch
+        equivalent with the notebooks' semantics; the benchmarks use this to
+        compare the reference loss, optimizer and clipping with PyTorch's.
         """
-        answers = load_answers(["get_lr_cosine_schedule", "get_batch", "save_checkpoint", "load_checkpoint"],
-                               "solutions")
-        return cls(
-            cross_entropy=builtin_cross_entropy,
-            AdamW=torch.optim.AdamW,
-            get_lr_cosine_schedule=answers.get_lr_cosine_schedule,
-            gradient_clipping=builtin_gradient_clipping,
-            get_batch=answers.get_batch,
-            save_checkpoint=answers.save_checkpoint,
-            load_checkpoint=answers.load_checkpoint,
-            origin={"cross_entropy": "builtin", "AdamW": "builtin", "gradient_clipping": "builtin",
-                    "get_lr_cosine_schedule": "solutions", "get_batch": "solutions",
-                    "save_checkpoint": "solutions", "load_checkpoint": "solutions"},
-        )
+        return cls.from_solutions().with_parts(cross_entropy=builtin_cross_entropy, AdamW=torch.optim.AdamW,
+                                               gradient_clipping=builtin_gradient_clipping, origin="PyTorch")
 
-    def with_parts(self, **parts) -> "TrainingParts":
-        """A copy with some parts replaced (tests and experiments)."""
-        origin = {**self.origin, **{name: "custom" for name in parts}}
-        return replace(self, **parts, origin=origin)
+    def with_parts(self, origin: str = "given", **parts) -> "TrainingParts":
+        """A copy with some parts replaced, e.g. ``parts.with_parts(train_step=train_step)``; ``origin`` labels them."""
+        unknown = [name for name in parts if name not in PART_NAMES]
+        if unknown:
+            raise TypeError(f"Unknown training part(s) {', '.join(unknown)}; the parts are {', '.join(PART_NAMES)}.")
+        return replace(self, **parts, origin={**self.origin, **{name: origin for name in parts}})
+
+    def unfinished(self) -> list[str]:
+        """Names of the parts that are :class:`UnfinishedPart` placeholders."""
+        return [name for name in PART_NAMES if isinstance(getattr(self, name), UnfinishedPart)]
 
     def describe(self) -> str:
         """One line per part: where it comes from."""
-        return "\n".join(f"  {name:<24} from {self.origin.get(name, '?')}" for name in PART_NAMES)
+        lines = []
+        for name in PART_NAMES:
+            origin = self.origin.get(name, "?")
+            if origin == "unfinished":
+                said = f"unfinished: finish it in {ANSWER_NOTEBOOKS[name]}"
+            elif origin == "PyTorch" and name in BUILTIN_NAMES:
+                said = f"from PyTorch ({BUILTIN_NAMES[name]})"
+            else:
+                said = f"from {origin}"
+            lines.append(f"  {name:<24} {said}")
+        return "\n".join(lines)

@@ -52,6 +52,7 @@ class History:
     samples: dict = field(default_factory=dict)  # {"before": text, "after": text}
     resumed_from: int | None = None  # the iteration of the checkpoint this run resumed, if any
     train_seconds: float = 0.0  # time in training steps (evaluation, samples and checkpoints excluded)
+    eval_seconds: float = 0.0  # time in evaluations (each record in ``val`` has its own "seconds")
     wall_seconds: float = 0.0  # whole call of train()
     run_dir: str = ""
     model: torch.nn.Module | None = field(default=None, repr=False, compare=False)  # the trained model
@@ -86,38 +87,67 @@ def _autocast(device: torch.device, config: TrainingConfig):
     return torch.autocast(device_type=device.type, dtype=getattr(torch, config.autocast_dtype))
 
 
-@torch.no_grad()
-def evaluate(model: torch.nn.Module, tokens, context_length: int, batch_size: int, device: torch.device,
-             autocast=contextlib.nullcontext, rank: int = 0, world_size: int = 1) -> dict:
-    """Mean loss over the WHOLE of ``tokens``, cut into non-overlapping windows of ``context_length``.
+def evaluation_windows(n_windows: int, max_tokens: int, context_length: int) -> torch.Tensor:
+    """Indices of the windows an evaluation reads: all of them, or ``max_tokens // context_length`` evenly spaced.
 
-    Every token but the first (and the tail that does not fill a window) is
-    predicted exactly once, so the result does not depend on a random draw.
-    The loss is PyTorch's cross-entropy, not the student's, so the number is
-    comparable between runs whatever the parts. Returns nats per byte (=
-    per token: the vocabulary is bytes), bits per byte and perplexity.
+    Evenly spaced rather than the first ones: the split is several plays one
+    after the other, and a sample from the start would measure the first play
+    only. The choice depends on the sizes alone, so every evaluation of a run
+    (and every run with the same settings) reads the same windows.
     """
+    wanted = max_tokens // context_length if max_tokens else n_windows
+    if wanted >= n_windows:
+        return torch.arange(n_windows)
+    wanted = max(wanted, 1)
+    return torch.arange(wanted) * n_windows // wanted  # (wanted,), strictly increasing
+
+
+def evaluate(model: torch.nn.Module, tokens, context_length: int, batch_size: int, device: torch.device,
+             autocast=contextlib.nullcontext, rank: int = 0, world_size: int = 1, max_tokens: int = 0,
+             progress: str | None = None) -> dict:
+    """Mean loss over ``tokens``, cut into non-overlapping windows of ``context_length``.
+
+    With ``max_tokens == 0`` (or at least the split's size) every token but the
+    first (and the tail that does not fill a window) is predicted exactly once;
+    otherwise a fixed sample of ``max_tokens // context_length`` evenly spaced
+    windows is read (:func:`evaluation_windows`). Neither depends on a random draw.
+    The loss is PyTorch's cross-entropy, not the student's, so the number is
+    comparable between runs whatever the parts. ``progress``, when given, is the
+    label of a progress bar over the batches. Returns nats per byte (= per
+    token: the vocabulary is bytes), bits per byte, perplexity, the tokens
+    read, whether that was the whole split, and the seconds it took.
+    """
+    started = time.perf_counter()
     was_training = model.training
     model.eval()
     n_windows = (len(tokens) - 1) // context_length
     data = torch.from_numpy(np.asarray(tokens[: n_windows * context_length + 1], dtype=np.int64))
     inputs = data[:-1].view(n_windows, context_length)  # (n_windows, T)
     targets = data[1:].view(n_windows, context_length)
-    mine = torch.arange(rank, n_windows, world_size)  # processes share the windows
+    chosen = evaluation_windows(n_windows, max_tokens, context_length)
+    mine = chosen[rank::world_size]  # processes share the windows
     total = torch.zeros((), dtype=torch.float64, device=device)
-    for start in range(0, len(mine), batch_size):
-        rows = mine[start:start + batch_size]
-        x, y = inputs[rows].to(device), targets[rows].to(device)
-        with autocast():
-            logits = model(x)
-        total += F.cross_entropy(logits.float().flatten(0, 1), y.flatten(), reduction="sum").double()
+    from tqdm.auto import tqdm
+
+    batches = range(0, len(mine), batch_size)
+    # inference_mode: no autograd records at all, cheaper than no_grad (benchmarks/PROFILE.md).
+    with torch.inference_mode():
+        for start in tqdm(batches, desc=progress, unit="batch", leave=False, dynamic_ncols=True,
+                          disable=progress is None):
+            rows = mine[start:start + batch_size]
+            x, y = inputs[rows].to(device), targets[rows].to(device)
+            with autocast():
+                logits = model(x)
+            # float(): bf16 logits under autocast would lose digits in the sum (a no-op for float32).
+            total += F.cross_entropy(logits.float().flatten(0, 1), y.flatten(), reduction="sum").double()
     count = torch.tensor(float(len(mine) * context_length), dtype=torch.float64, device=device)
     if world_size > 1:
         dist.all_reduce(total)
         dist.all_reduce(count)
     model.train(was_training)
     loss = float(total / count)
-    return {"loss": loss, "bits_per_byte": loss / LN2, "perplexity": math.exp(loss), "eval_tokens": int(count)}
+    return {"loss": loss, "bits_per_byte": loss / LN2, "perplexity": math.exp(loss), "eval_tokens": int(count),
+            "whole_split": len(chosen) == n_windows, "seconds": time.perf_counter() - started}
 
 
 def sample_text(model: torch.nn.Module, config: TrainingConfig, device: torch.device) -> str:
@@ -189,6 +219,62 @@ def _distributed_setup() -> tuple[int, int, int]:
     return dist.get_rank(), world_size, int(os.environ.get("LOCAL_RANK", "0"))
 
 
+class AutocastModel(torch.nn.Module):
+    """``model`` with autocast inside its forward and float32 logits out.
+
+    The loop hands this to the student's ``train_step`` under mixed precision,
+    so a plain fp32 step (forward, loss, backward outside any autocast block)
+    runs in bf16 unchanged, and the loss sees float32 logits (bf16 ones would
+    lose digits). It holds ``model`` as a submodule: ``parameters()`` are the
+    same tensors.
+    """
+
+    def __init__(self, model: torch.nn.Module, device_type: str, dtype: torch.dtype):
+        super().__init__()
+        self.model = model
+        self.device_type = device_type
+        self.dtype = dtype
+
+    def forward(self, *args, **kwargs) -> torch.Tensor:
+        with torch.autocast(device_type=self.device_type, dtype=self.dtype):
+            logits = self.model(*args, **kwargs)
+        return logits.float()
+
+
+@contextlib.contextmanager
+def parts_bound(step, parts: TrainingParts):
+    """Point the global ``parts`` that ``step`` reads at ``parts`` while the block runs, then restore it.
+
+    A student's ``train_step`` calls ``parts.cross_entropy`` through a global
+    of its own module (the notebook, or the loader's module of its answers);
+    binding it makes the step, and any helper of the same module it calls,
+    use exactly the parts the loop was given. A callable without globals (a
+    ``functools.partial``, an object) is left as it is.
+    """
+    namespace = getattr(step, "__globals__", None)
+    if namespace is None:
+        yield
+        return
+    missing = object()
+    saved = namespace.get("parts", missing)
+    namespace["parts"] = parts
+    try:
+        yield
+    finally:
+        if saved is missing:
+            namespace.pop("parts", None)
+        else:
+            namespace["parts"] = saved
+
+
+def _loss_value(returned, step: int) -> float:
+    try:
+        return float(returned)
+    except (TypeError, ValueError, RuntimeError):
+        raise TypeError(f"train_step returned {type(returned).__name__} at step {step}; it must return the "
+                        "batch's loss as a Python float (loss.item()).") from None
+
+
 # ---------------------------------------------------------------------------
 # The loop
 # ---------------------------------------------------------------------------
@@ -197,14 +283,30 @@ def _distributed_setup() -> tuple[int, int, int]:
 def train(config: TrainingConfig, parts: TrainingParts, *, train_tokens=None, val_tokens=None) -> History:
     """Train ``config``'s model with ``parts``; evaluate, sample, log and checkpoint on the way.
 
-    Each step: lr from ``parts.get_lr_cosine_schedule``, a batch from
-    ``parts.get_batch``, the loss from ``parts.cross_entropy``, clipping with
-    ``parts.gradient_clipping``, an update of ``parts.AdamW``. With
+    The optimizer is ``parts.AdamW``. Each step: lr from
+    ``parts.get_lr_cosine_schedule``, a batch from ``parts.get_batch`` (each
+    process keeps its slice under DDP), then
+    ``parts.train_step(model, optimizer, x, y, lr, max_l2_norm)``, which does
+    the rest (forward, ``parts.cross_entropy``, backward,
+    ``parts.gradient_clipping``, the update) and returns the loss. Under
+    autocast the step gets the model wrapped in :class:`AutocastModel`; under
+    DDP or torch.compile it gets the wrapped model, whose backward averages
+    the gradients over the processes. Checkpoints go through
+    ``parts.save_checkpoint``/``parts.load_checkpoint``.
+
+    Evaluations every ``eval_interval`` steps read a fixed sample of
+    ``eval_tokens`` validation bytes; the last one reads ``final_eval_tokens``
+    (the whole split by default), and is ``history.final_val_loss``. With
     ``config.resume`` and a checkpoint in ``run_dir/checkpoints``, the run
     continues from it exactly (weights, optimizer, RNGs, logs).
     ``train_tokens``/``val_tokens`` default to ``lmtrain.data.load_tokens``.
     """
     started = time.perf_counter()
+    if parts.unfinished():
+        raise MissingAnswerError(
+            f"Cannot train: {', '.join(parts.unfinished())} "
+            f"{'is' if len(parts.unfinished()) == 1 else 'are'} not finished (see parts.describe()). Finish "
+            "them in their notebooks, save them and load the parts again.")
     rank, world_size, local_rank = _distributed_setup()
     if config.batch_size % world_size:
         raise ConfigError(f"batch_size={config.batch_size} is the global batch and must be divisible by the "
@@ -267,11 +369,16 @@ def train(config: TrainingConfig, parts: TrainingParts, *, train_tokens=None, va
 
     def run_eval(step: int) -> None:
         # The unwrapped model: it shares its parameters with the DDP/compiled wrapper.
-        tokens = val_tokens[: config.eval_tokens] if config.eval_tokens else val_tokens
-        result = evaluate(model, tokens, config.context_length, config.eval_batch_size, device, autocast,
-                          rank, world_size)
+        final = step == config.max_steps
+        max_tokens = config.final_eval_tokens if final else config.eval_tokens
+        what = "whole validation split" if not max_tokens or max_tokens >= len(val_tokens) else \
+            f"{'final ' if final else ''}sample of {max_tokens:,} validation bytes"
+        result = evaluate(model, val_tokens, config.context_length, config.eval_batch_size, device, autocast,
+                          rank, world_size, max_tokens=max_tokens,
+                          progress=f"eval at step {step}: {what}" if config.progress and is_main else None)
         record = {"step": step, "tokens": step * config.tokens_per_step, **result}
         history.val.append(record)
+        history.eval_seconds += result["seconds"]
         metrics.write({"kind": "val", **record})
 
     def save(step: int) -> None:
@@ -296,54 +403,57 @@ def train(config: TrainingConfig, parts: TrainingParts, *, train_tokens=None, va
 
     bar = tqdm(total=config.max_steps, initial=start_step, disable=not (config.progress and is_main),
                unit="step", dynamic_ncols=True, desc=f"train {config.tokens_per_step} tok/step")
+    if history.val:
+        bar.set_postfix(val=f"{history.val[-1]['loss']:.3f}", refresh=False)
     per_rank = config.batch_size // world_size
+    # What the student's step is handed: the plain model in a single fp32 process; the wrapper that
+    # averages gradients (DDP) or runs compiled code; inside autocast, with float32 logits out.
+    step_model = forward_model
+    if config.autocast_dtype != "none":
+        step_model = AutocastModel(forward_model, device.type, getattr(torch, config.autocast_dtype))
+    train_step = parts.train_step
     train_seconds = 0.0
     model.train()
-    for step in range(start_step, config.max_steps):
-        tick = time.perf_counter()
-        lr = parts.get_lr_cosine_schedule(step, config.max_learning_rate, config.min_learning_rate,
-                                          config.warmup_iters, config.cosine_end)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        # Every process draws the full global batch from the same RNG state and keeps its slice:
-        # the union of the slices is the batch one process would train on.
-        x, y = parts.get_batch(train_tokens, config.batch_size, config.context_length, str(device))
-        x = x[rank * per_rank:(rank + 1) * per_rank].to(device, torch.long)
-        y = y[rank * per_rank:(rank + 1) * per_rank].to(device, torch.long)
-        with autocast():
-            logits = forward_model(x)  # (B, T, V)
-        loss = parts.cross_entropy(logits.float(), y)  # float32: the loss of bf16 logits loses digits
-        loss.backward()
-        parts.gradient_clipping(model.parameters(), config.max_l2_norm)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        tokens_seen += config.tokens_per_step
-        done = step + 1
-
-        if done % config.log_interval == 0 or done == config.max_steps:
-            value = loss.detach().double()
+    with parts_bound(train_step, parts):
+        for step in range(start_step, config.max_steps):
+            tick = time.perf_counter()
+            lr = parts.get_lr_cosine_schedule(step, config.max_learning_rate, config.min_learning_rate,
+                                              config.warmup_iters, config.cosine_end)
+            # Every process draws the full global batch from the same RNG state and keeps its slice:
+            # the union of the slices is the batch one process would train on.
+            x, y = parts.get_batch(train_tokens, config.batch_size, config.context_length, str(device))
             if world_size > 1:
-                dist.all_reduce(value)
-                value /= world_size
-            record = {"step": done, "tokens": tokens_seen, "loss": float(value), "lr": float(lr)}
-            if not math.isfinite(record["loss"]):
-                raise FloatingPointError(
-                    f"The training loss became {record['loss']} at step {done} (lr {lr:.3g}). Lower "
-                    "--max_learning_rate, or check cross_entropy and gradient_clipping on large logits."
-                )
-            history.train.append(record)
-            metrics.write({"kind": "train", **record})
-            bar.set_postfix(loss=f"{record['loss']:.3f}", lr=f"{lr:.2e}", refresh=False)
-        if device.type == "cuda" and done % config.log_interval == 0:
-            torch.cuda.synchronize()
-        train_seconds += time.perf_counter() - tick
-        bar.update(1)
-        if done % config.eval_interval == 0 or done == config.max_steps:
-            run_eval(done)
-            bar.set_postfix(loss=f"{history.train[-1]['loss']:.3f}" if history.train else "-",
-                            val=f"{history.val[-1]['loss']:.3f}", refresh=False)
-        if done % config.checkpoint_interval == 0 or done == config.max_steps:
-            save(done)
+                x, y = x[rank * per_rank:(rank + 1) * per_rank], y[rank * per_rank:(rank + 1) * per_rank]
+            x, y = x.to(device, torch.long), y.to(device, torch.long)  # no copy when they already are
+            loss = _loss_value(train_step(step_model, optimizer, x, y, lr, config.max_l2_norm), step)
+            tokens_seen += config.tokens_per_step
+            done = step + 1
+            if done % config.log_interval == 0 or done == config.max_steps or world_size == 1:
+                if world_size > 1:  # every process checks the same mean, so all stop together
+                    value = torch.tensor(loss, dtype=torch.float64, device=device)
+                    dist.all_reduce(value)
+                    loss = float(value / world_size)
+                if not math.isfinite(loss):
+                    raise FloatingPointError(
+                        f"The training loss became {loss} at step {done} (lr {lr:.3g}). Lower "
+                        "--max_learning_rate, or check cross_entropy and gradient_clipping on large logits."
+                    )
+            if done % config.log_interval == 0 or done == config.max_steps:
+                record = {"step": done, "tokens": tokens_seen, "loss": loss, "lr": float(lr)}
+                history.train.append(record)
+                metrics.write({"kind": "train", **record})
+                bar.set_postfix(loss=f"{loss:.3f}", lr=f"{lr:.2e}",
+                                **({"val": f"{history.val[-1]['loss']:.3f}"} if history.val else {}), refresh=False)
+            if device.type == "cuda" and done % config.log_interval == 0:
+                torch.cuda.synchronize()
+            train_seconds += time.perf_counter() - tick
+            bar.update(1)
+            if done % config.eval_interval == 0 or done == config.max_steps:
+                run_eval(done)
+                bar.set_postfix(loss=f"{history.train[-1]['loss']:.3f}" if history.train else "-",
+                                val=f"{history.val[-1]['loss']:.3f}", refresh=False)
+            if done % config.checkpoint_interval == 0 or done == config.max_steps:
+                save(done)
     bar.close()
 
     if is_main and config.sample_tokens:
@@ -362,20 +472,20 @@ def train(config: TrainingConfig, parts: TrainingParts, *, train_tokens=None, va
 
 
 def _load_parts(source: str) -> TrainingParts:
-    if source == "notebooks":
-        return TrainingParts.from_notebooks("notebooks")
+    if source in ("notebooks", "notebooks-zh"):  # the English or the Chinese edition of the student's work
+        return TrainingParts.from_notebooks(source)
     if source == "solutions":
         return TrainingParts.from_solutions()
     if source == "builtin":
         return TrainingParts.builtin()
-    raise ConfigError(f"--parts must be notebooks, solutions or builtin, got {source!r}.")
+    raise ConfigError(f"--parts must be notebooks, notebooks-zh, solutions or builtin, got {source!r}.")
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in argv):
         print(help_text())
-        print("  --parts {notebooks,solutions,builtin} (default notebooks): where the seven training parts come from")
+        print("  --parts {notebooks,notebooks-zh,solutions,builtin} (default notebooks): where the eight training parts come from")
         return 0
     source = "notebooks"
     if "--parts" in argv:
@@ -410,7 +520,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"done: {history.num_parameters:,} parameters, {config.max_steps} steps, "
               f"val {val['loss']:.4f} nats/byte ({val['bits_per_byte']:.4f} bits/byte, perplexity "
               f"{val['perplexity']:.2f}), {history.tokens_per_second:,.0f} tokens/s, "
-              f"{history.wall_seconds:.0f} s; log in {Path(config.run_dir) / 'metrics.jsonl'}")
+              f"{history.wall_seconds:.0f} s ({history.train_seconds:.0f} s training, {history.eval_seconds:.0f} s "
+              f"evaluating, of which {val['seconds']:.0f} s the final one); log in "
+              f"{Path(config.run_dir) / 'metrics.jsonl'}")
     return 0
 
 
