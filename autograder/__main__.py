@@ -62,18 +62,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "release":
-        from .release import ReleaseError, write_release
+        from .release import ReleaseError, TranslationError, write_release
 
         try:
             names = write_release()
+        except TranslationError as exc:
+            print(f"ERROR {exc}", file=sys.stderr)
+            print("TIP notebooks/ was written; translate the cells named above in solutions/NN_topic/NN_topic.zh.md "
+                  "(`python -m autograder.release fingerprints NB.ipynb` prints the markers), then run "
+                  "`make release` again.", file=sys.stderr)
+            return 1
         except ReleaseError as exc:
             print(f"ERROR {exc}", file=sys.stderr)
             print("TIP fix the source notebook under solutions/ and run `make release` again.", file=sys.stderr)
             return 1
-        print(f"released {len(names)} notebooks into notebooks/: {', '.join(names)}")
+        print(f"released {len(names)} notebooks into notebooks/ and notebooks-zh/: {', '.join(names)}")
         return 0
     if args.command == "grade":
-        from .cell_runner import Limits
+        from .sandbox import Limits
         from .grade import GradeOptions, grade_class
 
         if args.jobs < 1:

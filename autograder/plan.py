@@ -18,6 +18,16 @@ from dataclasses import dataclass, field
 from nbformat import from_dict
 from nbgrader.utils import compute_checksum
 
+from lmtrain.notebook import (
+    NotebookFormatError,
+    Section,
+    bound_names,
+    cell_source,
+    cells_of,
+    graded_sections,
+    nbgrader_meta,
+)
+
 __all__ = [
     "SourceNotebook",
     "Plan",
@@ -27,28 +37,15 @@ __all__ = [
     "answer_fingerprint",
 ]
 
-BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
-END_HIDDEN = "### END HIDDEN TESTS"
+#: Answer text beyond this is not parsed for the similarity hint (an answer of this course is a few kB).
+MAX_ANSWER_CHARS = 200_000
 
 #: A submitted notebook larger than this is not read (a notebook of this course is ~50 kB).
 MAX_NOTEBOOK_BYTES = 20 * 2**20
 
 
-class NotebookFormatError(ValueError):
-    """The submission is not a readable Jupyter notebook."""
-
-
-def _source(cell: dict) -> str:
-    source = cell.get("source", "")
-    if isinstance(source, list):
-        source = "".join(str(s) for s in source)
-    return source if isinstance(source, str) else ""
-
-
-def _meta(cell: dict) -> dict:
-    meta = cell.get("metadata", {})
-    nbgrader = meta.get("nbgrader", {}) if isinstance(meta, dict) else {}
-    return nbgrader if isinstance(nbgrader, dict) else {}
+_source = cell_source
+_meta = nbgrader_meta
 
 
 def load_notebook_json(data: bytes) -> dict:
@@ -69,43 +66,47 @@ def load_notebook_json(data: bytes) -> dict:
     return notebook
 
 
-def split_hidden(source: str) -> list[tuple[bool, str]]:
-    """A test cell as (hidden, source) segments, the hidden-test markers removed.
-
-    Each segment must compile on its own so that visible and hidden parts can
-    be run (and reported) separately; otherwise the whole cell is one hidden
-    segment, so nothing of it is shown.
-    """
-    if BEGIN_HIDDEN not in source:
-        return [(False, source)]
-    segments: list[tuple[bool, list[str]]] = [(False, [])]
-    for line in source.splitlines(keepends=True):
-        stripped = line.strip()
-        if stripped == BEGIN_HIDDEN:
-            segments.append((True, []))
-        elif stripped == END_HIDDEN:
-            segments.append((False, []))
-        else:
-            segments[-1][1].append(line)
-    result = [(hidden, "".join(lines)) for hidden, lines in segments if "".join(lines).strip()]
-    try:
-        for _hidden, text in result:
-            ast.parse(text)
-    except SyntaxError:
-        whole = "".join(line for line in source.splitlines(keepends=True) if line.strip() not in (BEGIN_HIDDEN, END_HIDDEN))
-        return [(True, whole)]
-    return result
-
-
 @dataclass(frozen=True)
 class TestCell:
     grade_id: str
     points: float
-    segments: tuple  # ((hidden, source), ...)
+    sections: tuple  # lmtrain.notebook.Section, visible and hidden, in order
     hidden_number: int  # 1-based among the notebook's cells with hidden tests; 0 if none
     visible_source: str  # the release's text of this cell
     release_checksum: str | None
     source_index: int
+
+    @property
+    def helper(self) -> bool:
+        """A 0-point cell of definitions the later graded cells share (hidden ones included)."""
+        return self.points == 0
+
+    def exports(self, index: int) -> list[str]:
+        """The names drive section ``index`` must send back: those a later check of this cell reads."""
+        drive = self.sections[index]
+        if drive.kind != "drive" or not drive.marked:
+            return []
+        bound = set(bound_names(drive.source, values_only=True))
+        # what the grader's own setup built stays the grader's: a drive cannot send back an input
+        for section in self.sections:
+            if section.kind == "setup":
+                bound -= set(bound_names(section.source))
+        wanted: list[str] = []
+        for later in self.sections[index + 1:]:
+            if later.kind != "check":
+                continue
+            for name in _loaded_names(later.source):
+                if name in bound and name not in wanted:
+                    wanted.append(name)
+        return wanted
+
+
+def _loaded_names(source: str) -> list[str]:
+    names = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in names:
+            names.append(node.id)
+    return names
 
 
 @dataclass
@@ -120,6 +121,7 @@ class SourceNotebook:
     provided: str = ""  # imports, defs and classes of the instructor's other code cells
     hidden_lines: frozenset = frozenset()  # stripped lines of hidden test code (for redaction)
     order: list = field(default_factory=list)  # ids/grade_ids of the source cells, in order
+    manual: list = field(default_factory=list)  # (grade_id, points) of hand-graded written answers
     digest: str = ""
 
     @classmethod
@@ -141,25 +143,27 @@ class SourceNotebook:
             gid = meta.get("grade_id")
             self.order.append(gid or cell.get("id") or f"cell-{index}")
             if cell.get("cell_type") != "code":
+                if meta.get("grade") and meta.get("solution") and gid:
+                    self.manual.append((gid, float(meta.get("points", 0) or 0)))
                 continue
             text = _source(cell)
             if meta.get("solution"):
                 self.answers.append(gid)
             elif meta.get("grade"):
-                segments = split_hidden(text)
-                has_hidden = any(h for h, _ in segments)
+                sections = graded_sections(text)
+                has_hidden = any(section.hidden for section in sections)
                 if has_hidden:
                     hidden_number += 1
-                    for hidden, seg in segments:
-                        if hidden:
+                    for section in sections:
+                        if section.hidden:
                             hidden_lines.update(
-                                line.strip() for line in seg.splitlines() if len(line.strip()) >= 12
+                                line.strip() for line in section.source.splitlines() if len(line.strip()) >= 12
                             )
                 released = release_cells.get(gid, {})
                 self.tests[gid] = TestCell(
                     grade_id=gid,
                     points=float(meta.get("points", 0) or 0),
-                    segments=tuple(segments),
+                    sections=tuple(sections),
                     hidden_number=hidden_number if has_hidden else 0,
                     visible_source=_source(released),
                     release_checksum=_meta(released).get("checksum"),
@@ -182,6 +186,11 @@ class SourceNotebook:
     def max_score(self) -> float:
         return sum(t.points for t in self.tests.values())
 
+    @property
+    def helper_sections(self) -> list[tuple[str, Section]]:
+        """(grade_id, section) of every helper cell, in notebook order."""
+        return [(t.grade_id, s) for t in self.tests.values() if t.helper for s in t.sections]
+
     def redact(self, text: str) -> str:
         """Remove every line that quotes hidden test code."""
         if not text or not self.hidden_lines:
@@ -197,7 +206,7 @@ class SourceNotebook:
 
 @dataclass
 class Plan:
-    cells: list  # dicts for cell_runner.run_sandboxed
+    cells: list  # {"kind": code|answer|graded, "name", "source" or "test"}, in the order to run
     integrity: list  # (kind, detail)
 
 
@@ -242,7 +251,7 @@ def plan_submission(source: SourceNotebook, submission: dict) -> Plan:
         if meta.get("grade") and not meta.get("solution"):
             notes.append(("unknown_test_cell", f"cell {gid or cid or index} claims to be a test cell; run as ordinary code"))
         kind = "answer" if meta.get("solution") and gid in source.answers else "code"
-        plan.append({"kind": kind, "name": gid or cid or f"cell-{index}", "segments": [[False, text]]})
+        plan.append({"kind": kind, "name": gid or cid or f"cell-{index}", "source": text})
         origin.append(gid if gid in source.answers else cid)
     for gid, test in source.tests.items():
         if gid in seen:
@@ -254,15 +263,17 @@ def plan_submission(source: SourceNotebook, submission: dict) -> Plan:
     for gid in source.answers:
         if gid not in origin:
             notes.append(("missing_answer_cell", f"answer cell {gid} is not in the submission"))
-    return Plan(plan, notes)
+    return Plan(_drop_trailing_cells(plan), notes)
 
 
 def _test_entry(test: TestCell) -> dict:
-    return {
-        "kind": "graded",
-        "name": test.grade_id,
-        "segments": [[hidden, text] for hidden, text in test.segments],
-    }
+    return {"kind": "graded", "name": test.grade_id, "test": test}
+
+
+def _drop_trailing_cells(plan: list[dict]) -> list[dict]:
+    """Cells after the last graded cell cannot change a grade (a training run, a demo): not run."""
+    last = max((i for i, cell in enumerate(plan) if cell["kind"] == "graded"), default=-1)
+    return plan[: last + 1]
 
 
 def _insert_position(source: SourceNotebook, test: TestCell, origin: list) -> int:
@@ -339,14 +350,19 @@ def answer_fingerprint(submission: dict, source: SourceNotebook) -> str | None:
     if not answered:
         return None
     keep = set(dir(builtins)) | set(source.answers)
+    if sum(len(t) for t in texts) > MAX_ANSWER_CHARS:
+        return None  # parsing is bounded: a huge answer gets no similarity hint
     try:
         trees = [ast.parse(t) for t in texts]
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     # one numbering per top-level statement: a renamed parameter in one function must not shift
     # the numbers in the next
-    dumped = [
-        ast.dump(_Canonical(keep).visit(node), annotate_fields=False, include_attributes=False)
-        for tree in trees for node in tree.body
-    ]
+    try:
+        dumped = [
+            ast.dump(_Canonical(keep).visit(node), annotate_fields=False, include_attributes=False)
+            for tree in trees for node in tree.body
+        ]
+    except (RecursionError, MemoryError):
+        return None
     return hashlib.sha256("\n".join(dumped).encode()).hexdigest()

@@ -1,29 +1,72 @@
-"""Generate the student release (``notebooks/``) from the sources (``solutions/``).
+"""Generate the student releases (``notebooks/``, ``notebooks-zh/``) from the sources (``solutions/``).
 
 nbgrader's ``generate_assignment`` does the real work (solutions to stubs,
-hidden tests removed, cells locked, checksums); this module runs it in a
-scratch course so the repository's own folders are replaced only when the
-whole release succeeded, and writes every notebook in one canonical JSON
-form so an unchanged source gives a byte-identical release.
+hidden tests removed, cells locked, checksums); this module runs it once in a
+scratch course, so the repository's own folders are replaced only when the
+whole release succeeded, and builds every edition from that one nbgrader
+output:
+
+* every edition gets each task's points written under the task's heading,
+  computed from the graded cells' nbgrader ``points`` (:func:`task_points`),
+  so the numbers cannot drift from what the grader awards;
+* the Chinese edition replaces only the plain markdown cells by their
+  translations (``solutions/NN_topic/NN_topic.zh.md``, :func:`read_translation`),
+  so code, answer and graded cells, their metadata and checksums are the
+  English release's, byte for byte, and one set of hidden tests grades both.
+
+Every notebook is written in one canonical JSON form, so an unchanged source
+gives a byte-identical release.
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
+import re
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
-from .course import RELEASE_DIR, REPO_ROOT, SOURCE_DIR, assignments, course_config
+from .course import HEADER, RELEASE_DIR, REPO_ROOT, SOURCE_DIR, assignments, course_config
 
-__all__ = ["ReleaseError", "generate_release", "canonical_notebook_text", "write_release"]
+__all__ = [
+    "EDITIONS",
+    "ReleaseError",
+    "TranslationError",
+    "Block",
+    "TaskPoints",
+    "canonical_notebook_text",
+    "cell_text",
+    "fingerprint",
+    "translatable_cells",
+    "translation_path",
+    "read_translation",
+    "translation_problems",
+    "translate_notebook",
+    "task_points",
+    "add_points_lines",
+    "points_line",
+    "generate_release",
+    "write_release",
+]
+
+#: Edition -> release folder. English is nbgrader's own release directory; the others are
+#: siblings (nbgrader treats every folder *under* its release directory as an assignment).
+EDITIONS = {"en": RELEASE_DIR, "zh": RELEASE_DIR + "-zh"}
 
 
 class ReleaseError(RuntimeError):
-    """nbgrader could not generate an assignment; the message carries its log."""
+    """The release cannot be generated (nbgrader failed, or a task has no heading or graded cell
+    no answer); the message names the notebook and the cell, or carries nbgrader's log."""
+
+
+class TranslationError(ReleaseError):
+    """A translation is missing, stale or malformed; the message names every cell and the fix."""
 
 
 def canonical_notebook_text(notebook: dict) -> str:
@@ -43,35 +86,391 @@ def canonical_notebook_text(notebook: dict) -> str:
     return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def generate_release(root: Path = REPO_ROOT, names: list[str] | None = None) -> Path:
-    """Run nbgrader on a copy of ``root/solutions``; return the scratch release folder.
+def cell_text(cell: dict) -> str:
+    source = cell.get("source", "")
+    return source if isinstance(source, str) else "".join(source)
 
-    The caller owns the returned folder's parent (a temporary directory).
+
+def _nbgrader(cell: dict) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+# ---------------------------------------------------------------------------
+# Translations: one UTF-8 markdown file per notebook, one block per plain markdown cell
+# ---------------------------------------------------------------------------
+
+# <!-- cell: CELL_ID en: FINGERPRINT -->; the fingerprint is of the English cell the block translates.
+_MARKER = re.compile(r"^<!-- cell: (?P<id>\S+) en: (?P<fp>[0-9a-f]{16}) -->$")
+FINGERPRINT_COMMAND = "python -m autograder.release fingerprints NOTEBOOK.ipynb"
+
+
+@dataclass(frozen=True)
+class Block:
+    cell_id: str
+    fingerprint: str  # of the English text this block was translated from
+    text: str
+    line: int  # of its marker in the translation file, for error messages
+
+
+def fingerprint(text: str) -> str:
+    """First 16 hex digits of the SHA-256 of a cell's source (UTF-8)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def translatable_cells(notebook: dict) -> list[dict]:
+    """The plain markdown cells, in order: those a translation replaces.
+
+    Markdown cells with nbgrader roles (answer, graded, task or read-only cells) are
+    checksummed or graded, so they stay byte-identical in every edition.
     """
-    names = names or assignments(root)
+    return [
+        cell for cell in notebook["cells"]
+        if cell["cell_type"] == "markdown"
+        and not any(_nbgrader(cell).get(role) for role in ("solution", "grade", "task", "locked"))
+    ]
+
+
+def translation_path(source: Path, language: str) -> Path:
+    """``solutions/NN/NN.ipynb`` -> ``solutions/NN/NN.zh.md``."""
+    return source.with_name(f"{source.stem}.{language}.md")
+
+
+def read_translation(path: Path) -> list[Block]:
+    """The blocks of a translation file, in file order; a file that does not parse raises."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    blocks, current, body = [], None, []
+
+    def close():
+        if current is not None:
+            blocks.append(Block(current[0], current[1], "\n".join(body).strip("\n"), current[2]))
+
+    for number, line in enumerate(lines, start=1):
+        match = _MARKER.match(line.rstrip("\r"))
+        if match:
+            close()
+            current, body = (match["id"], match["fp"], number), []
+        elif line.lstrip().startswith("<!-- cell:"):
+            raise TranslationError(
+                f"{path.name}, line {number}: a malformed marker {line.strip()!r}. "
+                "Write it as <!-- cell: CELL_ID en: FINGERPRINT --> (16 lower-case hex digits)."
+            )
+        elif current is None:
+            if line.strip():
+                raise TranslationError(
+                    f"{path.name}, line {number}: text before the first <!-- cell: ... --> marker. "
+                    "Every line of a translation belongs to the block of one source cell."
+                )
+        else:
+            body.append(line)
+    close()
+    return blocks
+
+
+def translation_problems(notebook: dict, blocks: list[Block], label: str, source_label: str) -> list[str]:
+    """Everything that keeps ``blocks`` from being a current translation of ``notebook``.
+
+    ``label`` names the translation file and ``source_label`` the English notebook in the
+    messages. An empty list means: one block per plain markdown cell, in notebook order,
+    each translated from the cell's present English text.
+    """
+    problems = []
+    cells = translatable_cells(notebook)
+    wanted = {cell["id"]: cell for cell in cells}
+    seen = {}
+    for block in blocks:
+        where = f"{label}, line {block.line}, cell {block.cell_id}"
+        if block.cell_id in seen:
+            problems.append(f"{where}: a second block for this cell (the first is at line {seen[block.cell_id]}); keep one.")
+            continue
+        seen[block.cell_id] = block.line
+        if block.cell_id not in wanted:
+            problems.append(
+                f"{where}: {source_label} has no plain markdown cell with this id (deleted, renamed, "
+                "or an answer/graded cell, which is never translated); remove the block or re-key it."
+            )
+            continue
+        now = fingerprint(cell_text(wanted[block.cell_id]))
+        if block.fingerprint != now:
+            problems.append(
+                f"{where}: stale. The English cell changed since it was translated "
+                f"(fingerprint {block.fingerprint}, now {now}). Translate the new English of cell "
+                f"{block.cell_id} in {source_label}, then set its marker to <!-- cell: {block.cell_id} en: {now} -->."
+            )
+        if not block.text.strip():
+            problems.append(f"{where}: the block is empty; write the translation of the cell.")
+    for cell in cells:
+        if cell["id"] not in seen:
+            problems.append(
+                f"{label}: no block for cell {cell['id']} of {source_label}; add "
+                f"<!-- cell: {cell['id']} en: {fingerprint(cell_text(cell))} --> and its translation."
+            )
+    order = [b.cell_id for b in blocks if b.cell_id in wanted]
+    expected = [c["id"] for c in cells if c["id"] in seen]
+    if not problems and order != expected:
+        problems.append(f"{label}: blocks are not in notebook order; order them as the cells are: {', '.join(expected)}.")
+    return problems
+
+
+def translate_notebook(notebook: dict, blocks: list[Block]) -> dict:
+    """A copy of ``notebook`` whose plain markdown cells with a block carry its text.
+
+    Call :func:`translation_problems` first: this only substitutes. Cells without a
+    block (the release header when a notebook's own blocks are applied) are kept.
+    """
+    by_id = {block.cell_id: block.text for block in blocks}
+    translated = copy.deepcopy(notebook)
+    for cell in translatable_cells(translated):
+        if cell["id"] in by_id:
+            cell["source"] = by_id[cell["id"]]
+    return translated
+
+
+# ---------------------------------------------------------------------------
+# Points written where each task is stated
+# ---------------------------------------------------------------------------
+
+# Where a task is stated: the closest heading "## Task 1.1: ...", "## Experiment 2.2: ..." or
+# "### Question 2.2 ..." above its answer cell. Translated headings keep the number.
+_STATEMENT = re.compile(r"^#{2,3} (?:Task|Experiment|Question) (?P<number>\d+\.\d+)\b")
+_POINTS_LINE = {
+    "en": {"tests": "**Points: {total}.** Graded cells: {cells}.",
+           "written": "**Points: {total}.** Written answer {cells}, graded by your instructor.",
+           "cell": "`{id}` {points}", "separator": ", "},
+    "zh": {"tests": "**分值：{total} 分。** 评分单元格：{cells}。",
+           "written": "**分值：{total} 分。** 书面回答 {cells}，由教师评阅。",
+           "cell": "`{id}` {points} 分", "separator": "，"},
+}
+
+
+@dataclass(frozen=True)
+class TaskPoints:
+    cell_id: str  # the markdown cell that states the task
+    number: str  # "1.1"
+    cells: tuple[tuple[str, float], ...]  # (grade_id, points) of its graded cells, in notebook order
+    written: bool  # graded by hand (markdown answer cells), not by tests
+
+    @property
+    def total(self) -> float:
+        return sum(points for _, points in self.cells)
+
+
+def _owner(grade_id: str, answers: list[str]) -> str | None:
+    """The answer a graded cell tests: the longest answer id equal to it or prefixing it with ``_``
+    (``adamw_memory_totals`` belongs to ``adamw_memory``, not to a shorter ``adamw``)."""
+    owners = [a for a in answers if grade_id == a or grade_id.startswith(a + "_")]
+    return max(owners, key=len) if owners else None
+
+
+def task_points(notebook: dict, name: str = "the notebook") -> list[TaskPoints]:
+    """Each task statement of a (source or release) notebook with the graded cells it owns.
+
+    A graded cell belongs to the answer cell whose grade_id (the function's name) starts
+    its own; an answer belongs to the closest statement heading above it. Raises
+    ReleaseError when a graded cell has no answer or an answer has no heading.
+    """
+    statements: dict[str, tuple[str, str]] = {}  # answer id -> (statement cell id, number)
+    current = None
+    graded = []
+    for cell in notebook["cells"]:
+        meta = _nbgrader(cell)
+        if cell["cell_type"] == "markdown" and not meta.get("solution"):
+            for line in cell_text(cell).split("\n"):
+                match = _STATEMENT.match(line)
+                if match:
+                    current = (cell["id"], match["number"])
+        if meta.get("solution"):
+            if current is None:
+                raise ReleaseError(
+                    f"{name}: answer cell {meta.get('grade_id')} has no task heading above it; state the task "
+                    "in a markdown cell headed '## Task N.M: `name`' before the answer cell."
+                )
+            statements[meta["grade_id"]] = current
+        if meta.get("grade"):
+            graded.append((meta["grade_id"], float(meta.get("points", 0)), cell["cell_type"] == "markdown"))
+    tasks: dict[str, list] = {}
+    written: dict[str, bool] = {}
+    for grade_id, points, by_hand in graded:
+        owner = _owner(grade_id, list(statements))
+        if owner is None:
+            raise ReleaseError(
+                f"{name}: graded cell {grade_id} matches no answer cell; its grade_id must start with the "
+                f"name of the function it tests ({', '.join(statements)}), e.g. {next(iter(statements), 'name')}_values."
+            )
+        tasks.setdefault(statements[owner], []).append((grade_id, points))
+        written[statements[owner]] = written.get(statements[owner], True) and by_hand
+    return [TaskPoints(cell_id, number, tuple(cells), written[(cell_id, number)])
+            for (cell_id, number), cells in tasks.items()]
+
+
+def points_line(task: TaskPoints, language: str) -> str:
+    """"**Points: 4.** Graded cells: `cross_entropy_values` 2, ..." in ``language``."""
+    words = _POINTS_LINE[language]
+    cells = words["separator"].join(words["cell"].format(id=grade_id, points=f"{points:g}") for grade_id, points in task.cells)
+    return words["written" if task.written else "tests"].format(total=f"{task.total:g}", cells=cells)
+
+
+def add_points_lines(notebook: dict, tasks: list[TaskPoints], language: str, name: str = "the notebook") -> dict:
+    """Insert each task's points line under its heading (found by its number, so a translated
+    heading works too); ``tasks`` come from the English notebook."""
+    by_id = {cell["id"]: cell for cell in notebook["cells"]}
+    for task in tasks:
+        lines = cell_text(by_id[task.cell_id]).split("\n")
+        heading = re.compile(rf"^#{{2,3}} .*?(?<![\d.]){re.escape(task.number)}(?![\d.])")
+        at = next((i for i, line in enumerate(lines) if heading.match(line)), None)
+        if at is None:
+            raise TranslationError(
+                f"{name}: cell {task.cell_id} must keep the heading of task {task.number} "
+                f"(e.g. '## 任务 {task.number}：...'): the points line goes under it."
+            )
+        lines[at + 1:at + 1] = ["", points_line(task, language)]
+        by_id[task.cell_id]["source"] = "\n".join(lines)
+    return notebook
+
+
+# ---------------------------------------------------------------------------
+# The release
+# ---------------------------------------------------------------------------
+
+
+def _run_nbgrader(root: Path, names: list[str]) -> Path:
+    """nbgrader's release of ``names`` in a scratch course; returns the scratch course folder."""
     scratch = Path(tempfile.mkdtemp(prefix="lmtrain-release-"))
-    shutil.copytree(root / SOURCE_DIR, scratch / SOURCE_DIR)
+    # Translations are read from root/solutions; left out here, or nbgrader would release them
+    # as data files next to the notebooks.
+    translations = [f"*.{language}.md" for language in EDITIONS if language != "en"]
+    shutil.copytree(root / SOURCE_DIR, scratch / SOURCE_DIR, ignore=shutil.ignore_patterns(*translations))
     config = course_config(scratch, db_url=f"sqlite:///{scratch / 'gradebook.db'}")
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     for name in names:
         result = api.generate_assignment(name, force=True, create=True)
         if not result["success"]:
+            shutil.rmtree(scratch, ignore_errors=True)
             raise ReleaseError(f"nbgrader could not release {name}:\n{result.get('error') or result.get('log')}")
-    release = scratch / RELEASE_DIR
-    for path in release.rglob("*.ipynb"):
-        path.write_text(canonical_notebook_text(json.loads(path.read_text(encoding="utf-8"))), encoding="utf-8")
-    return release
+    return scratch
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _header_blocks(language: str) -> tuple[list[Block], list[str]]:
+    """The translation of the release header, and what is wrong with it."""
+    path = translation_path(HEADER, language)
+    if not path.is_file():
+        return [], [f"autograder/{path.name} is missing: translate autograder/{HEADER.name} into it."]
+    blocks = read_translation(path)
+    return blocks, translation_problems(_load(HEADER), blocks, f"autograder/{path.name}", f"autograder/{HEADER.name}")
+
+
+def _notebook_blocks(root: Path, name: str, language: str) -> tuple[list[Block], list[str]]:
+    source = root / SOURCE_DIR / name / f"{name}.ipynb"
+    path = translation_path(source, language)
+    label = f"{SOURCE_DIR}/{name}/{path.name}"
+    if not path.is_file():
+        return [], [f"{label} is missing: write one block per plain markdown cell of {SOURCE_DIR}/{name}/{source.name}."]
+    try:
+        blocks = read_translation(path)
+    except TranslationError as exc:
+        return [], [f"{SOURCE_DIR}/{name}/{exc}"]
+    return blocks, translation_problems(_load(source), blocks, label, f"{SOURCE_DIR}/{name}/{source.name}")
+
+
+def _build_edition(root: Path, scratch: Path, names: list[str], language: str) -> Path:
+    """Write ``scratch/edition-<language>`` from nbgrader's English output in ``scratch/notebooks``
+    and the translations in ``root/solutions``."""
+    raw = scratch / RELEASE_DIR
+    out = scratch / ("edition-" + language)
+    problems, translations = [], {}
+    if language != "en":
+        header, found = _header_blocks(language)
+        problems += found
+        for name in names:
+            blocks, found = _notebook_blocks(root, name, language)
+            problems += found
+            translations[name] = header + blocks
+    if problems:
+        raise TranslationError(
+            f"the {language} edition is not released: {len(problems)} translation problem(s):\n  "
+            + "\n  ".join(problems)
+        )
+    for name in names:
+        path = raw / name / f"{name}.ipynb"
+        english = _load(path)
+        # Points come from the English metadata, which every edition shares.
+        tasks = task_points(english, f"{SOURCE_DIR}/{name}/{name}.ipynb")
+        if language != "en":
+            notebook = translate_notebook(english, translations[name])
+            untranslated = [c["id"] for c in translatable_cells(english) if c["id"] not in {b.cell_id for b in translations[name]}]
+            if untranslated:  # only a cell nbgrader added (a new header cell) can get here
+                raise TranslationError(f"{name}: release cells {untranslated} have no {language} translation.")
+        else:
+            notebook = english
+        notebook = add_points_lines(notebook, tasks, language, f"{SOURCE_DIR}/{name}/{name}.{language}.md")
+        shutil.copytree(raw / name, out / name)  # data files, byte for byte
+        (out / name / path.name).write_text(canonical_notebook_text(notebook), encoding="utf-8")
+    return out
+
+
+def generate_release(root: Path = REPO_ROOT, names: list[str] | None = None,
+                     editions: tuple[str, ...] = tuple(EDITIONS)) -> Path:
+    """Release ``names`` (default: all) into a scratch folder; return its English edition.
+
+    Each edition is at ``<returned folder>.parent / EDITIONS[edition]``; the caller owns
+    that parent (a temporary directory). A missing or stale translation raises
+    TranslationError naming every cell.
+    """
+    names = names or assignments(root)
+    scratch = _run_nbgrader(root, names)
+    try:
+        built = {edition: _build_edition(root, scratch, names, edition) for edition in editions}
+        shutil.rmtree(scratch / RELEASE_DIR)
+        for edition, folder in built.items():
+            folder.rename(scratch / EDITIONS[edition])
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    return scratch / RELEASE_DIR
 
 
 def write_release(root: Path = REPO_ROOT) -> list[str]:
-    """Regenerate ``root/notebooks`` in place; returns the assignments written."""
+    """Regenerate ``notebooks/`` and ``notebooks-zh/`` in place; returns the assignments written.
+
+    The English edition is written even when a translation is stale, so an instructor can
+    release English prose at once; the Chinese edition is then left as it was and
+    TranslationError says which cells to translate (and the release check fails until then).
+    """
     names = assignments(root)
-    release = generate_release(root, names)
+    scratch = _run_nbgrader(root, names)
     try:
-        target = root / RELEASE_DIR
-        for name in names:
-            shutil.rmtree(target / name, ignore_errors=True)
-            shutil.copytree(release / name, target / name)
+        _replace(_build_edition(root, scratch, names, "en"), root / EDITIONS["en"], names)
+        try:
+            chinese = _build_edition(root, scratch, names, "zh")
+        except TranslationError as exc:
+            raise TranslationError(f"{EDITIONS['en']}/ was released; {EDITIONS['zh']}/ was left as it was: {exc}") from None
+        _replace(chinese, root / EDITIONS["zh"], names)
     finally:
-        shutil.rmtree(release.parent, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     return names
+
+
+def _replace(built: Path, target: Path, names: list[str]) -> None:
+    for name in names:
+        shutil.rmtree(target / name, ignore_errors=True)
+        shutil.copytree(built / name, target / name)
+
+
+def _print_fingerprints(paths: list[str]) -> int:
+    """``python -m autograder.release fingerprints NB.ipynb``: the marker line of each plain markdown cell."""
+    for path in paths:
+        for cell in translatable_cells(_load(Path(path))):
+            print(f"<!-- cell: {cell['id']} en: {fingerprint(cell_text(cell))} -->")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) < 3 or sys.argv[1] != "fingerprints":
+        print(f"usage: {FINGERPRINT_COMMAND}", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(_print_fingerprints(sys.argv[2:]))

@@ -10,7 +10,10 @@ submissions. Grades it twice in the same run:
   ``nbgrader autograde`` per assignment, sequential, default settings;
 * this repository's grader, all safety on (``--jobs`` as given, 1 by default).
 
-Prints notebooks per second for both and the ratio. Hostile cases are kept
+Prints notebooks per second for both and the ratio (both measured in this one run, side by
+side, so a busy machine slows both alike), then, with ``--profile``, where one notebook's time
+goes in our pipeline (sandbox start, the sandbox's cells, the grader-side checks, the second,
+visible-only feedback run). Hostile cases are kept
 to ones that stock nbgrader survives (no memory bomb, no endless loop: it has
 no memory limit and a long cell timeout).
 
@@ -126,12 +129,75 @@ def run_ours(subs: Path, names: list[str], work: Path, jobs: int) -> float:
     return time.monotonic() - started
 
 
+def profile_pipeline(name: str, reps: int) -> None:
+    """Time the parts of grading one notebook in this process, by wrapping the pipeline's steps."""
+    from autograder import checker, pipeline, sandbox
+    from autograder.classrun import load_course
+    from autograder.pipeline import GradeOptions, grade_one
+
+    spent = {"sandbox start (fork, namespaces, mounts, staging copy)": 0.0, "waiting for the sandbox's cells": 0.0,
+             "grader-side setup/check sections": 0.0, "closing the sandbox": 0.0}
+
+    def timed(key, function):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[key] += time.perf_counter() - started
+        return wrapper
+
+    keys = list(spent)
+    sandbox.Session.__init__ = timed(keys[0], sandbox.Session.__init__)
+    sandbox.Session.request = timed(keys[1], sandbox.Session.request)
+    pipeline.run_host_section = timed(keys[2], checker.run_host_section)
+    sandbox.Session.close = timed(keys[3], sandbox.Session.close)
+    runs = {"feedback": 0}
+    real_run = pipeline._run
+
+    def counting_run(*args, **kwargs):
+        if kwargs.get("include_hidden") is False:
+            runs["feedback"] += 1
+        return real_run(*args, **kwargs)
+
+    pipeline._run = counting_run
+    course = load_course(REPO, [name])
+    sandbox.start_fork_server()
+    release = _cells(REPO / RELEASE_DIR / name / f"{name}.ipynb")
+    answers = _answers(name)
+    for cell in release["cells"]:
+        if _gid(cell) in answers:
+            cell["source"] = answers[_gid(cell)]
+    data = json.dumps(release).encode()
+    work = Path(tempfile.mkdtemp(prefix="grade-profile-"))
+    try:
+        grade_one(course, name, "warmup", {name: data}, options=GradeOptions(), workroot=work)
+        for key in spent:
+            spent[key] = 0.0
+        started = time.perf_counter()
+        for rep in range(reps):
+            one = time.perf_counter()
+            grade_one(course, name, f"s{rep}", {name: data}, options=GradeOptions(), workroot=work)
+            print(f"  notebook {rep + 1}: {time.perf_counter() - one:.2f} s")
+        total = (time.perf_counter() - started) / reps
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"profile of {name} (correct answers, isolation on, mean of {reps}): {total * 1000:.0f} ms a notebook")
+    for key, value in spent.items():
+        print(f"  {key:<58}{value / reps * 1000:7.0f} ms  {value / reps / total:5.0%}")
+    other = total - sum(spent.values()) / reps
+    print(f"  {'planning, scoring, staging files (the rest)':<58}{other * 1000:7.0f} ms  {other / total:5.0%}")
+    print(f"  feedback (visible-only) runs: {runs['feedback']} of {reps}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--notebooks", default="", help="comma-separated assignments (default: every released one)")
     parser.add_argument("--jobs", type=int, default=1, help="--jobs for our grader (stock nbgrader is sequential)")
     parser.add_argument("--skip-stock", action="store_true", help="time only our grader")
+    parser.add_argument("--profile", type=int, default=0, metavar="REPS",
+                        help="also time the parts of grading notebook 01 (REPS notebooks) in this process")
     args = parser.parse_args()
     names = [n for n in args.notebooks.split(",") if n] or [
         a for a in assignments(REPO) if (REPO / RELEASE_DIR / a / f"{a}.ipynb").exists()
@@ -151,6 +217,8 @@ def main() -> int:
         print(f"stock nbgrader autograde:     {stock:7.1f} s  {count / stock:6.2f} notebooks/s")
         print(f"speed-up: {stock / ours:.1f}x")
     finally:
+        if args.profile:
+            profile_pipeline("01_cross_entropy", args.profile)
         shutil.rmtree(work, ignore_errors=True)
     return 0
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ast
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.cell_runner import CellResult, NotebookCell, read_cells, run_cells
 from autograder.course import REPO_ROOT, assignments
 from lmtrain.loader import ANSWER_NOTEBOOKS, notebook_path
+from lmtrain.notebook import cell_source, nbgrader_meta
 
 CORPUS = Path(__file__).parent / "corpus"
 KINDS = ("wrong", "correct", "forbidden")
@@ -39,22 +40,60 @@ def corpus_entries() -> list[CorpusEntry]:
     ]
 
 
-def solution_cells(function: str) -> list[NotebookCell]:
-    return read_cells(notebook_path(ANSWER_NOTEBOOKS[function], "solutions"))
+@dataclass(frozen=True)
+class CellResult:
+    grade_id: str
+    score: float
+    max_score: float
+    error: str = ""
 
 
-def grade_with_answer(function: str, answer_source: str, timeout: float = 120.0) -> list[CellResult]:
-    """Grade the solution notebook (hidden tests included) with one answer cell replaced."""
-    cells = solution_cells(function)
-    if not any(c.answer and c.grade_id == function for c in cells):
+_COURSE: dict = {}
+
+
+def _course() -> dict:
+    if not _COURSE:
+        from autograder.grade import load_course
+
+        _COURSE.update(load_course(REPO_ROOT))
+    return _COURSE
+
+
+def submission_with_answer(function: str, answer_source: str) -> bytes:
+    """The release notebook of ``function`` with the reference answers, ``function``'s replaced."""
+    assignment = ANSWER_NOTEBOOKS[function]
+    source = json.loads(notebook_path(assignment, "solutions").read_text(encoding="utf-8"))
+    reference = {nbgrader_meta(c).get("grade_id"): cell_source(c) for c in source["cells"] if nbgrader_meta(c).get("solution")}
+    release = json.loads(notebook_path(assignment, "notebooks").read_text(encoding="utf-8"))
+    found = False
+    for cell in release["cells"]:
+        gid = nbgrader_meta(cell).get("grade_id")
+        if cell.get("cell_type") == "code" and nbgrader_meta(cell).get("solution"):
+            found = found or gid == function
+            cell["source"] = answer_source if gid == function else reference[gid]
+    if not found:
         raise LookupError(f"no answer cell with grade_id {function!r} in the notebook of {function}")
-    replaced = [
-        NotebookCell(c.cell_id, c.cell_type, answer_source, c.grade_id, c.points, c.graded, c.answer)
-        if c.answer and c.grade_id == function else c
-        for c in cells
-    ]
-    workdir = notebook_path(ANSWER_NOTEBOOKS[function], "solutions").parent
-    return run_cells(replaced, workdir, timeout=timeout)
+    return json.dumps(release).encode("utf-8")
+
+
+def grade_with_answer(function: str, answer_source: str, timeout: float = 300.0) -> list[CellResult]:
+    """Grade, through the same pipeline as a class, a student who hands in only the notebook of
+    ``function``, with the reference answers except ``function``'s (hidden tests included)."""
+    import os
+    import tempfile
+
+    from autograder.grade import GradeOptions, Limits, grade_one
+
+    assignment = ANSWER_NOTEBOOKS[function]
+    options = GradeOptions(limits=Limits(notebook_timeout=timeout, cell_timeout=timeout),
+                           isolate=os.geteuid() == 0, course_root=REPO_ROOT)
+    with tempfile.TemporaryDirectory(prefix="corpus-") as work:
+        result = grade_one(_course(), assignment, "corpus", {assignment: submission_with_answer(function, answer_source)},
+                           options=options, workroot=Path(work), feedback=False)
+    if result.status not in ("graded", "integrity"):
+        return [CellResult(t.grade_id, 0.0, t.max_score, f"{result.status}: {result.detail}") for t in result.tests]
+    return [CellResult(t.grade_id, t.score, t.max_score, " | ".join(x for x in (t.visible_error, t.hidden_error) if x))
+            for t in result.tests]
 
 
 def graded_cells_for(function: str, results: list[CellResult]) -> list[CellResult]:

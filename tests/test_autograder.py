@@ -25,14 +25,18 @@ from pathlib import Path
 
 import pytest
 
-from autograder.cell_runner import SANDBOX_UID_BASE, Limits
+from autograder.sandbox import SANDBOX_UID_BASE, Limits
 from autograder.course import REPO_ROOT, assignments
 from autograder.grade import GradeOptions, grade_class, grade_notebook, load_course, merge_outputs, shard_of
 
 NB = "01_cross_entropy"
-LIMITS = Limits(notebook_timeout=30.0, cell_timeout=4.0, memory_gb=1.0, max_processes=32)
+# Generous clocks: every expected status below must hold on a slow machine with every core busy
+# (`make test-busy`). No student of the shared class depends on a clock: the memory bomb is told
+# apart by the memory cgroup, not by running out of time first, and the endless loop has its own
+# test with a short cell limit (test_endless_loop_times_out).
+LIMITS = Limits(notebook_timeout=600.0, cell_timeout=120.0, memory_gb=1.0, max_processes=32)
 OPTIONS = GradeOptions(limits=LIMITS)
-CLI_LIMITS = ["--timeout", "30", "--cell-timeout", "4", "--memory", "1", "--max-processes", "32"]
+CLI_LIMITS = ["--timeout", "600", "--cell-timeout", "120", "--memory", "1", "--max-processes", "32"]
 # One worker runs this whole module under `pytest -n N --dist loadfile` (or loadgroup): its tests share one graded
 # class and check that no sandbox process is left, which another worker's grading would disturb.
 pytestmark = pytest.mark.xdist_group("autograder")
@@ -120,10 +124,9 @@ def _steal():
     frame = sys._getframe(1)
     while frame is not None:
         for value in list(frame.f_locals.values()):
-            if isinstance(value, dict) and isinstance(value.get("segments"), list):
-                for segment in value["segments"]:
-                    if isinstance(segment, list) and segment[0] and segment[1] not in _stolen:
-                        _stolen.append(segment[1])
+            # the runner's request: hidden setup and drive code included
+            if isinstance(value, dict) and isinstance(value.get("source"), str) and value["source"] not in _stolen:
+                _stolen.append(value["source"])
         frame = frame.f_back
     print("STOLEN:" + "\\n".join(_stolen))
 '''
@@ -214,7 +217,6 @@ except OSError:
         "naive": honest(cross_entropy=NAIVE_CE),
         "inplace": honest(cross_entropy=INPLACE_CE),
         "leaky": honest(cross_entropy=LEAKY_CE),
-        "loops": honest(perplexity="while True:\n    pass\n"),
         "exits": honest(perplexity="import os\nos._exit(3)\n"),
         "membomb": honest(perplexity="hoard = [bytearray(2**26) for _ in range(10_000)]\n"),
         "floods": honest(perplexity="while True:\n    print('x' * 1_000_000)\n"),
@@ -258,11 +260,13 @@ except OSError:
 
     rows = {
         "honest": (5, "graded"), "blank": (0, "graded"), "copycat": (5, "graded"), "naive": (4, "graded"),
-        "inplace": (3, "graded"), "leaky": (5, "graded"), "loops": (4, "timeout"), "exits": (4, "error"),
-        "membomb": (4, "error"), "floods": (4, "error"), "forkbomb": (5, "graded"), "deleter": (5, "graded"),
+        "inplace": (3, "graded"), "leaky": (5, "graded"), "exits": (4, "error"),
+        "membomb": (4, "memory"), "floods": (4, "error"), "forkbomb": (5, "graded"), "deleter": (5, "graded"),
         "editor": (4, "graded"), "retagger": (5, "graded"), "patcher": (0, "integrity"),
-        "checkpatcher": (0, "integrity"), "shadower": (0, "graded"), "snooper": (0, "graded"),
-        "escaper": (5, "graded"), "networker": (0, "graded"), "corrupt": (0, "error"), "zipped": (5, "graded"),
+        # shadower, snooper and networker attack from a wrong cross_entropy; their perplexity (the reference
+        # answer) is right given that cross_entropy, so it keeps its 1 point: one mistake is charged once
+        "checkpatcher": (0, "integrity"), "shadower": (1, "graded"), "snooper": (1, "graded"),
+        "escaper": (5, "graded"), "networker": (1, "graded"), "corrupt": (0, "error"), "zipped": (5, "graded"),
         "zipslip": (0, "missing"), "nbstyle": (5, "graded"), "absent": (0, "missing"),
     }
     # students whose answer cells are the same up to names, whitespace and comments
@@ -352,8 +356,7 @@ def test_integrity_flags(graded, klass):
         ("retagger", "retagged_test_cell"),
         ("patcher", "tampering"),
         ("checkpatcher", "tampering"),
-        ("shadower", "shadowed_name"),
-    }
+    }  # the shadower's own check_close is harmless now: checks run in the grader, never beside it
     tampering = {r["student_id"]: r["detail"] for r in rows if r["kind"] == "tampering"}
     assert "torch.allclose" in tampering["patcher"]
     assert "lmtrain.checking.check_close" in tampering["checkpatcher"]
@@ -371,8 +374,8 @@ def test_per_test_scores_in_report(graded):
     assert inplace["cross_entropy_values"]["score"] == 0 and inplace["cross_entropy_values"]["hidden_failed"]
     assert inplace["cross_entropy_values"]["visible_error"] == ""
     assert [t["score"] for t in by_student["naive"]["tests"]] == [2, 0, 1, 1]
-    assert [t["status"] for t in by_student["loops"]["tests"]] == ["passed", "passed", "passed", "not run"]
-    assert "ran past" in by_student["loops"]["detail"]
+    assert [t["status"] for t in by_student["membomb"]["tests"]] == ["passed", "passed", "passed", "not run"]
+    assert "out of memory" in by_student["membomb"]["detail"]
     assert [t["status"] for t in by_student["patcher"]["tests"]] == ["integrity"] * 4
 
 
@@ -411,7 +414,8 @@ def test_feedback_never_shows_hidden_tests(graded, klass):
         for line in hidden:
             assert line not in text, f"{path} shows hidden test code: {line!r}"
     inplace = (graded / "feedback" / "inplace" / f"{NB}.html").read_text(encoding="utf-8")
-    assert "hidden test 1 failed" in inplace
+    assert "hidden check failed: values for 0 to 3 batch dimensions" in inplace
+    assert "hidden test" not in inplace
     naive = (graded / "feedback" / "naive" / f"{NB}.html").read_text(encoding="utf-8")
     assert "cross_entropy of logits (1e4, 0, -1e4)" in naive  # a visible assertion message is shown
     leaky = (graded / "feedback" / "leaky" / f"{NB}.html").read_text(encoding="utf-8")
@@ -459,9 +463,10 @@ def test_jobs_1_equals_jobs_2_and_reruns_are_identical(graded, klass, tmp_path):
                  f"feedback/inplace/{NB}.html"):
         assert (out / name).read_bytes() == (graded / name).read_bytes(), name
     before = {p: p.read_bytes() for p in (out / "grades.csv", out / "report.json")}
-    started = time.monotonic()
     grade_class(klass["subs"], out, jobs=1, options=OPTIONS, names=[NB], progress=False)  # nothing to redo
-    assert time.monotonic() - started < 10
+    # (counted, not timed: the rerun must grade nothing, however slow the machine)
+    total = len(klass["rows"])
+    assert f"{total} notebooks, {total} already graded with the same input" in (out / "grading.log").read_text()
     assert {p: p.read_bytes() for p in before} == before
     # a changed submission is graded again (no stale score)
     changed = tmp_path / "changed"
@@ -621,9 +626,10 @@ def test_without_isolation_limits_and_cleanup_still_hold(tmp_path):
     spawn = (f"import os, time\npid = os.fork()\nif pid == 0:\n    time.sleep(600)\n    os._exit(0)\n"
              f"open({str(pid_file)!r}, 'w').write(str(pid))\nwhile True:\n    pass\n")
     path = tmp_path / "nb" / f"{NB}.ipynb"
-    _write(path, honest(perplexity=spawn))
-    result = grade_notebook(path, limits=LIMITS, isolate=False)
-    assert (result.score, result.status) == (4, "timeout")
+    _write(path, honest(cross_entropy=spawn))  # the first answer cell: no honest cell races the short clock
+    short = Limits(notebook_timeout=60.0, cell_timeout=3.0, memory_gb=1.0, max_processes=32)
+    result = grade_notebook(path, limits=short, isolate=False)
+    assert (result.score, result.status) == (0, "timeout")
     child = int(pid_file.read_text())
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
@@ -637,3 +643,22 @@ def test_without_isolation_limits_and_cleanup_still_hold(tmp_path):
     else:
         pytest.fail(f"process {child} started by the notebook is still running")
     shutil.rmtree(shared, ignore_errors=True)
+
+
+@needs_root
+def test_endless_loop_times_out(tmp_path):
+    """A cell that never ends: status timeout, whatever the speed of the machine (the loop is the
+    first answer cell, so no honest cell races the short clock)."""
+    subs = tmp_path / "subs"
+    _write(subs / "loops" / f"{NB}.ipynb", honest(cross_entropy="while True:\n    pass\n"))
+    short = GradeOptions(limits=Limits(notebook_timeout=60.0, cell_timeout=3.0, memory_gb=1.0, max_processes=32))
+    grade_class(subs, tmp_path / "out", options=short, names=[NB], progress=False)
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    (result,) = report["results"]
+    assert (result["status"], result["score"]) == ("timeout", 0)
+    assert "cell cross_entropy ran past 3 s" in result["detail"]
+    assert [t["status"] for t in result["tests"]] == ["not run"] * 4
+    deadline = time.monotonic() + 10
+    while sandbox_processes() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert sandbox_processes() == []

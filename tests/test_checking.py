@@ -69,3 +69,41 @@ def test_optimizer_builtins_are_detected_through_subclassing():
     with pytest.raises(ForbiddenBuiltinError, match="torch.optim.Adam"):
         with graded("AdamW"):
             Sneaky([p]).step()
+
+
+def test_check_close_without_shape_check_still_needs_every_value():
+    """check_shape=False lets a (1,) parameter match a number; it must not let an empty or a
+    single broadcast value stand for a whole expected tensor."""
+    check_close(torch.tensor([2.0]), 2.0, what="p", check_shape=False)
+    with pytest.raises(AssertionError, match=r"expected 1 value\(s\), got 0"):
+        check_close(torch.zeros(0), 2.0, what="p", check_shape=False)
+    with pytest.raises(AssertionError, match=r"expected 3 value\(s\), got 1"):
+        check_close(torch.tensor([1.0]), torch.ones(3), what="p", check_shape=False)
+
+
+@pytest.mark.parametrize("where", ["thread", "raw_thread", "fork", "subprocess"])
+def test_graded_refuses_threads_and_processes(where):
+    """The profiler hook and the dispatch mode watch one thread of one process: a built-in called
+    from another thread or a child process would go unseen, so starting one inside graded() fails."""
+    import _thread
+    import os
+    import subprocess
+    import threading
+
+    x, t = torch.randn(3, 5), torch.tensor([0, 1, 2])
+    start = {
+        "thread": lambda: threading.Thread(target=lambda: F.cross_entropy(x, t)).start(),
+        "raw_thread": lambda: _thread.start_new_thread(lambda: None, ()),
+        "fork": lambda: os.waitpid(pid, 0) if (pid := os.fork()) else os._exit(0),
+        "subprocess": lambda: subprocess.run([sys.executable, "-c", "pass"], check=True),
+    }[where]
+    with pytest.raises(ForbiddenBuiltinError, match="started a process or thread"):
+        with graded("cross_entropy"):
+            start()
+
+
+def test_graded_allows_plain_tensor_code_on_many_threads_of_pytorch():
+    """PyTorch's own intra-op threads are not the student's: a large op inside graded() passes."""
+    x = torch.randn(512, 512)
+    with graded("cross_entropy"):
+        (x @ x).logsumexp(-1).mean()

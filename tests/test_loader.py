@@ -70,3 +70,15 @@ def test_reference_answers_load_from_solutions():
 def test_student_release_is_reported_unfinished():
     with pytest.raises(MissingAnswerError, match="cross_entropy"):
         load_answers(["cross_entropy"], "notebooks")
+
+
+def test_answer_cell_constants_are_loaded_but_computations_are_not(tmp_path):
+    """A constant an answer reads (EPS = 1e-6) must reach later notebooks; a call at top level must not run."""
+    path = _notebook(
+        tmp_path,
+        ("EPS = 1e-6\nSCALE: float = 2 * EPS\nresult = print('a demo')\n"
+         "def f(x):\n    return x + EPS + SCALE\n", True, False, "f"),
+    )
+    module = load_notebook_answers(path, ["f"])
+    assert module.f(0.0) == 3e-6
+    assert not hasattr(module, "result")

@@ -109,3 +109,57 @@ def test_each_stub_names_its_task(assignment):
         if cell["cell_type"] == "code" and meta.get("solution"):
             expected = f'raise NotImplementedError("{meta["grade_id"]}: replace this line with your answer.")'
             assert expected in cell["source"], f"{assignment}: the stub of {meta['grade_id']} does not name it"
+
+
+# ---------------------------------------------------------------------------
+# The translated editions (notebooks-zh/): regenerated and leak-checked like notebooks/
+# ---------------------------------------------------------------------------
+
+from autograder.release import EDITIONS  # noqa: E402
+
+TRANSLATED = [edition for edition in sorted(EDITIONS) if edition != "en"]
+
+
+@pytest.mark.parametrize("edition", TRANSLATED)
+def test_committed_translated_release_equals_a_fresh_regeneration(fresh_release, edition):
+    folder = EDITIONS[edition]
+    committed, fresh = REPO_ROOT / folder, fresh_release.parent / folder
+    fix = f"run `make release` and commit {folder}/"
+    assert committed.is_dir(), f"{folder}/ does not exist: {fix}"
+    assert _tree(committed) == _tree(fresh), f"{folder}/ has other files than a fresh release: {fix}"
+    for relative in _tree(fresh):
+        same = filecmp.cmp(committed / relative, fresh / relative, shallow=False)
+        assert same, f"{folder}/{relative} differs from a fresh release of solutions/: {fix}"
+
+
+@pytest.mark.parametrize("edition", TRANSLATED)
+def test_translated_release_is_deterministic(fresh_release, edition):
+    again = generate_release(REPO_ROOT, ASSIGNMENTS[:1])
+    try:
+        relative = f"{ASSIGNMENTS[0]}/{ASSIGNMENTS[0]}.ipynb"
+        folder = EDITIONS[edition]
+        assert (again.parent / folder / relative).read_bytes() == (fresh_release.parent / folder / relative).read_bytes()
+    finally:
+        shutil.rmtree(again.parent, ignore_errors=True)
+
+
+@pytest.mark.parametrize("edition", TRANSLATED)
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_translated_release_leaks_no_solution_or_hidden_test(assignment, edition):
+    folder = REPO_ROOT / EDITIONS[edition] / assignment
+    released = "\n".join(p.read_text(errors="replace") for p in folder.rglob("*") if p.is_file())
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+        assert marker not in released, f"{EDITIONS[edition]}/{assignment} contains '{marker}'"
+    released_lines = set()
+    for path in folder.glob("*.ipynb"):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            released_lines.update(line.strip() for line in "".join(cell["source"]).splitlines())
+    leaked = sorted(_secret_lines(assignment) & released_lines)
+    assert not leaked, f"{EDITIONS[edition]}/{assignment} contains solution or hidden-test lines, e.g. {leaked[:3]}"
+
+
+@pytest.mark.parametrize("edition", sorted(EDITIONS))
+def test_release_holds_no_translation_sources(edition):
+    """solutions/NN/NN.zh.md sits next to its notebook; nbgrader would release it as a data file."""
+    found = sorted(p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / EDITIONS[edition]).rglob("*.md"))
+    assert not found, f"the release holds translation sources {found}: run `make release`"

@@ -70,6 +70,12 @@ def check_close(
         raise AssertionError(
             f"{what}: expected shape {tuple(want.shape)}, got shape {tuple(got.shape)}.{suffix}"
         )
+    if got.numel() != want.numel():
+        # even where the shape may differ (check_shape=False: a (1,) parameter against a number),
+        # an empty or a broadcast result must not compare as equal to every expected value
+        raise AssertionError(
+            f"{what}: expected {want.numel()} value(s), got {got.numel()} (shape {tuple(got.shape)}).{suffix}"
+        )
     got, want = torch.broadcast_tensors(got, want)
     finite_mismatch = torch.isfinite(want) & ~torch.isfinite(got)
     if finite_mismatch.any():
@@ -178,6 +184,26 @@ class _DispatchRecorder(TorchDispatchMode):
         return func(*args, **(kwargs or {}))
 
 
+def _starters() -> tuple:
+    """The built-ins that start a thread or a process: code they start is not watched (the
+    profiler hook and the dispatch mode are per thread, a child process reports nothing back)."""
+    import _thread
+    import os
+
+    names = ("fork", "forkpty", "posix_spawn", "posix_spawnp", "system", "execv", "execve", "spawnv", "spawnve")
+    found = [_thread.start_new_thread] + [getattr(os, n) for n in names if hasattr(os, n)]
+    try:
+        import _posixsubprocess
+
+        found.append(_posixsubprocess.fork_exec)
+    except ImportError:
+        pass
+    return tuple(found)
+
+
+_STARTERS = _starters()
+
+
 @contextlib.contextmanager
 def _watch_for_builtins(task: str):
     forbidden = FORBIDDEN_BUILTINS.get(task)
@@ -185,6 +211,7 @@ def _watch_for_builtins(task: str):
         yield
         return
     hits: list[str] = []
+    started: list[str] = []
     codes = {f.__code__ for f in forbidden.python_functions}
     files = forbidden.python_files
     c_functions = forbidden.c_functions
@@ -194,9 +221,11 @@ def _watch_for_builtins(task: str):
             code = frame.f_code
             if code in codes or code.co_filename in files:
                 hits.append(f"{code.co_filename.rsplit('/', 1)[-1]}:{code.co_name}")
-        elif event == "c_call" and c_functions:
-            if any(arg is fn for fn in c_functions):
+        elif event == "c_call":
+            if c_functions and any(arg is fn for fn in c_functions):
                 hits.append(getattr(arg, "__name__", repr(arg)))
+            elif any(arg is fn for fn in _STARTERS):
+                started.append(getattr(arg, "__name__", repr(arg)))
 
     previous = sys.getprofile()
     sys.setprofile(profile)
@@ -210,6 +239,13 @@ def _watch_for_builtins(task: str):
     finally:
         tampered = sys.getprofile() is not profile
         sys.setprofile(previous)
+    # (threads of PyTorch's own C++ pool are not counted: they start outside Python's view)
+    if started:
+        raise ForbiddenBuiltinError(
+            f"{task}: the code under test started a process or thread ({started[0]}); "
+            "the grader cannot watch code running there for the built-in the task replaces, so this test "
+            "earns no points. Compute in the calling thread, without threads or subprocesses."
+        )
     if tampered:
         raise ForbiddenBuiltinError(
             f"{task}: the code under test replaced the profiler hook that the grader uses; "

@@ -1,18 +1,21 @@
 """Import a student's answers from their notebooks, so later notebooks can use them.
 
-Of the answer cells (nbgrader ``solution`` code cells) only the top-level
-``import``/``from ... import``, ``def`` and ``class`` statements run; of the
-notebook's other code cells only the top-level imports (answers use the
-notebook's shared ``import torch`` cell). Demos, prints and tests never run,
-and graded test cells are not read at all.
+Of the answer cells (nbgrader ``solution`` code cells) the top-level imports,
+``def`` and ``class`` statements and the assignments that call nothing (a
+constant such as ``EPS = 1e-6`` or ``DTYPE = torch.float32`` that a
+function reads; one that fails is skipped) run; of the notebook's other code
+cells only the top-level imports (answers use the notebook's shared
+``import torch`` cell). Demos, prints and tests never run, and graded test
+cells are not read at all.
 """
 
 from __future__ import annotations
 
 import ast
-import json
 import types
 from pathlib import Path
+
+from .notebook import NotebookFormatError, read_cells
 
 __all__ = [
     "ANSWER_NOTEBOOKS",
@@ -42,7 +45,8 @@ ANSWER_NOTEBOOKS: dict[str, str] = {
     "train_step": "08_train_lm",
 }
 
-_KEPT_STATEMENTS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_KEPT_STATEMENTS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                    ast.Assign, ast.AnnAssign)
 
 
 class MissingAnswerError(ImportError):
@@ -60,6 +64,13 @@ def notebook_path(assignment: str, folder: str | Path = "notebooks") -> Path:
     if not folder.is_absolute():
         folder = repo_root() / folder
     return folder / assignment / f"{assignment}.ipynb"
+
+
+def _is_computation(node: ast.stmt) -> bool:
+    """An assignment that calls something (a demo, a training run): not a constant, not loaded."""
+    if not isinstance(node, (ast.Assign, ast.AnnAssign)):
+        return False
+    return node.value is None or any(isinstance(n, (ast.Call, ast.Await, ast.Yield)) for n in ast.walk(node.value))
 
 
 def _is_stub(body: list[ast.stmt]) -> bool:
@@ -89,26 +100,16 @@ def _unfinished(node: ast.stmt) -> bool:
 
 def _code_cells(path: Path) -> list[tuple[str, str, bool]]:
     """(cell id, source, is answer cell) of every code cell except graded tests, in order."""
+    if not path.exists():
+        raise MissingAnswerError(f"{path} does not exist: open and save that notebook first.")
     try:
-        notebook = json.loads(path.read_text(encoding="utf-8"))
-        cells = notebook["cells"]
-    except FileNotFoundError:
-        raise MissingAnswerError(f"{path} does not exist: open and save that notebook first.") from None
-    except (ValueError, KeyError, TypeError) as exc:
+        cells = read_cells(path)
+    except NotebookFormatError as exc:
         raise MissingAnswerError(
-            f"{path} is not a readable notebook ({exc}). Restore it from version control "
-            "or re-download it, then copy your answers back in."
+            f"{exc}. Restore it from version control or re-download it, then copy your answers back in."
         ) from None
-    found = []
-    for index, cell in enumerate(cells):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.get("cell_type") != "code" or (meta.get("grade") and not meta.get("solution")):
-            continue
-        source = cell.get("source", "")
-        if isinstance(source, list):
-            source = "".join(source)
-        found.append((meta.get("grade_id", f"cell {index}"), source, bool(meta.get("solution"))))
-    return found
+    return [(cell.grade_id or f"cell {cell.index}", cell.source, cell.role == "answer")
+            for cell in cells if cell.role in ("answer", "provided")]
 
 
 def load_notebook_answers(path: str | Path, names: list[str] | None = None) -> types.ModuleType:
@@ -132,12 +133,20 @@ def load_notebook_answers(path: str | Path, names: list[str] | None = None) -> t
                 "Fix it in the notebook and run the cell again."
             ) from None
         wanted = _KEPT_STATEMENTS if is_answer else (ast.Import, ast.ImportFrom)
-        kept = [node for node in tree.body if isinstance(node, wanted)]
+        kept = [node for node in tree.body if isinstance(node, wanted) and not _is_computation(node)]
         unfinished.update(
-            node.name for node in kept if not isinstance(node, (ast.Import, ast.ImportFrom)) and _unfinished(node)
+            node.name for node in kept
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and _unfinished(node)
         )
-        code = compile(ast.Module(body=kept, type_ignores=[]), f"{path.name}:{cell_id}", "exec")
-        exec(code, module.__dict__)
+        for node in kept:
+            code = compile(ast.Module(body=[node], type_ignores=[]), f"{path.name}:{cell_id}", "exec")
+            if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                try:
+                    exec(code, module.__dict__)
+                except Exception:  # noqa: BLE001 - a constant that cannot be computed here is left out
+                    pass
+            else:
+                exec(code, module.__dict__)
     if names:
         missing = [n for n in names if n not in module.__dict__]
         stubs = [n for n in names if n in unfinished]

@@ -1,4 +1,4 @@
-"""Flattens with .view (fine for the contiguous logits a model produces) and indexes with arange."""
+"""Flattens with .view: breaks on the non-contiguous views (a transpose, a slice) the task says it must accept."""
 import torch
 
 

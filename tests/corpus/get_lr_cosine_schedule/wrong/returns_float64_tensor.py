@@ -1,4 +1,4 @@
-"""All arithmetic in float64 torch tensors; returns a 0-d float64 tensor (float() of it is the lr)."""
+"""Returns a 0-d float64 tensor instead of the Python float the notebook asks for (all arithmetic in torch)."""
 import torch
 
 

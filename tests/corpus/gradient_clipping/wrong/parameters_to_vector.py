@@ -1,4 +1,4 @@
-"""Measures the norm of torch.nn.utils.parameters_to_vector(grads), a flat copy, and scales the real gradients with *=."""
+"""Measures the norm with torch.nn.utils.parameters_to_vector, which calls .view(-1): RuntimeError on a non-contiguous gradient."""
 import math
 from collections.abc import Iterable
 

@@ -1,4 +1,4 @@
-"""PyTorch's formulation: always multiply by min(1, M / (norm + eps)), which is exactly 1 below the limit."""
+"""PyTorch's formulation, min(1, M / (norm + eps)) always applied: shrinks a norm equal to M, which the notebook says to leave."""
 
 import torch
 

@@ -1,0 +1,250 @@
+"""Grade a class: every student's notebooks into one output folder, resumable and exact.
+
+Every graded (student, notebook) pair is saved at once in
+``OUT/.state/<student>/<notebook>.json`` with a key that hashes everything
+its grade depends on (see :mod:`autograder.grading_key`). A run skips pairs
+whose state has the current key, so a killed run resumes where it stopped and
+anything changed (a submission, a notebook, the grader's code, a library
+version, a limit) is graded again; the final files are rendered from the
+states alone, so they do not depend on the order, the number of jobs or
+interruptions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict
+from pathlib import Path
+
+from lmtrain.notebook import cells_of
+
+from .course import RELEASE_DIR, REPO_ROOT, SOURCE_DIR, assignments
+from .grading_key import pair_key, run_key
+from .outputs import load_state, render, state_path, summary_table, write_atomic
+from .pipeline import GradeOptions, grade_one, released
+from .plan import SourceNotebook
+from .sandbox import Limits, start_fork_server
+from .scoring import NotebookResult
+from .submissions import Submission, discover
+
+__all__ = ["grade_class", "grade_notebook", "load_course", "merge_outputs", "shard_of", "run_key", "pair_key"]
+
+log = logging.getLogger("autograder.grade")
+
+
+def load_course(root: Path = REPO_ROOT, names: list[str] | None = None) -> dict[str, SourceNotebook]:
+    """Source and release notebooks of each assignment (all in ``solutions/`` by default)."""
+    root = Path(root)
+    explicit = bool(names)
+    names = names or assignments(root)
+    course = {}
+    for name in names:
+        if not explicit and not (root / RELEASE_DIR / name / f"{name}.ipynb").is_file():
+            log.warning("%s has no release yet (run `python -m autograder release`): not graded", name)
+            print(f"warning: {name} has no release notebook yet; not graded", file=sys.stderr)
+            continue
+        source = root / SOURCE_DIR / name / f"{name}.ipynb"
+        release = root / RELEASE_DIR / name / f"{name}.ipynb"
+        if not source.is_file():
+            raise FileNotFoundError(f"no source notebook {source}")
+        if not release.is_file():
+            raise FileNotFoundError(f"no release notebook {release}: run `python -m autograder release` first")
+        notebook = SourceNotebook.load(name, source.read_bytes(), release.read_bytes())
+        released_ids = {cell.grade_id for cell in cells_of(notebook.release)}
+        stale = [gid for gid in notebook.tests if gid not in released_ids]
+        if stale:
+            raise RuntimeError(f"the release of {name} lacks test cells {stale}: run `python -m autograder release`")
+        course[name] = notebook
+    return course
+
+
+
+def grade_notebook(path: str | Path, assignment: str | None = None, *, course_root: Path = REPO_ROOT,
+                   limits: Limits = Limits(), isolate: bool = True) -> NotebookResult:
+    """Grade one notebook file; the result has per-test scores (``result.tests``).
+
+    The assignment is the file's name (``01_cross_entropy.ipynb``) unless
+    given. Other notebooks of the course found next to it (same folder, or
+    ``../<name>/<name>.ipynb``) are what its ``load_answers`` sees.
+    """
+    path = Path(path)
+    assignment = assignment or path.stem
+    course = load_course(course_root, None)
+    if assignment not in course:
+        raise KeyError(f"{assignment} is not an assignment of this course ({', '.join(course)})")
+    notebooks = {}
+    for name in released(Path(course_root)):
+        for candidate in (path.parent / f"{name}.ipynb", path.parent.parent / name / f"{name}.ipynb"):
+            if candidate.is_file():
+                notebooks[name] = candidate.read_bytes()
+                break
+    notebooks[assignment] = path.read_bytes()
+    start_fork_server()
+    options = GradeOptions(limits=limits, isolate=isolate, course_root=Path(course_root))
+    return grade_one(course, assignment, "student", notebooks, options=options, forbidden=[])
+
+
+
+
+def shard_of(student_id: str, count: int) -> int:
+    """The shard (0 .. count-1) a student belongs to: a stable hash of the id."""
+    return int(hashlib.sha256(student_id.encode("utf-8")).hexdigest(), 16) % count
+
+
+
+def _setup_log(out: Path) -> logging.Handler:
+    path = out / "grading.log"
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    os.chmod(path, 0o600)
+    # a student's text in a message (a lone surrogate, say) must not stop the log
+    handler = logging.FileHandler(path, encoding="utf-8", errors="backslashreplace")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    return handler
+
+
+def grade_class(
+    submissions: str | Path,
+    out: str | Path,
+    *,
+    jobs: int = 1,
+    options: GradeOptions = GradeOptions(),
+    names: list[str] | None = None,
+    shard: tuple[int, int] | None = None,
+    db_url: str | None = None,
+    formats: tuple = ("csv",),
+    progress: bool = True,
+    force: bool = False,
+) -> list[NotebookResult]:
+    """Grade every student under ``submissions`` into ``out``; returns the rendered results."""
+    submissions, out = Path(submissions).resolve(), Path(out).resolve()
+    previous_umask = os.umask(0o077)  # every output (the gradebook and the log included) owner-only
+    out.mkdir(parents=True, exist_ok=True)
+    handler = _setup_log(out)
+    try:
+        course = load_course(options.course_root, names)
+        log.info("grading %s into %s: notebooks %s, jobs %d, shard %s", submissions, out, ", ".join(course), jobs, shard)
+        found = discover(submissions, sorted(set(released(options.course_root)) | set(course)))
+        for message in found.warnings:
+            log.warning("%s", message)
+        for name, reason in found.rejected:
+            log.warning("REJECTED %s: %s", name, reason)
+            print(f"rejected {name}: {reason}", file=sys.stderr)
+        students = sorted(found.submissions)
+        if shard is not None:
+            index, count = shard
+            students = [s for s in students if shard_of(s, count) == index]
+        pairs = [(s, a) for s in students for a in course]
+        todo = []
+        this_run = run_key(options.course_root, options.limits, options.isolate)
+        for student, assignment in pairs:
+            sub = found.submissions[student]
+            key = pair_key(this_run, assignment, sub.notebooks)
+            state = None if force else load_state(state_path(out, student, assignment))
+            if state is not None and state.get("key") == key:
+                continue
+            todo.append((student, assignment, key))
+        log.info("%d notebooks, %d already graded with the same input", len(pairs), len(pairs) - len(todo))
+        forbidden = [str(out), str(submissions)]
+        if db_url and db_url.startswith("sqlite:///"):
+            forbidden.append(str(Path(db_url[len("sqlite:///"):]).resolve().parent))
+        _run_pairs(todo, found.submissions, course, out, jobs, options, forbidden, progress)
+        results = render(out, course, pairs, formats=formats, db_url=db_url)
+        table = summary_table(results, course)
+        log.info("summary\n%s", table)
+        print(table)
+        return results
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+        os.umask(previous_umask)
+
+
+def _run_pairs(todo, submissions: dict, course, out: Path, jobs: int, options: GradeOptions, forbidden, progress: bool) -> None:
+    if not todo:
+        return
+    start_fork_server()
+    workroot = out / ".work"  # staging for the sandboxes; a killed run's leftovers go now
+    shutil.rmtree(workroot, ignore_errors=True)
+    workroot.mkdir(mode=0o700)
+    slots = list(range(max(1, jobs)))
+    slot_lock = threading.Lock()
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), unit="nb", desc="grading", file=sys.stderr, dynamic_ncols=True)
+
+    def work(item):
+        student, assignment, key = item
+        with slot_lock:
+            slot = slots.pop()
+        try:
+            sub: Submission = submissions[student]
+            started = time.monotonic()
+            result = grade_one(course, assignment, student, sub.notebooks, sub.problems, options=options,
+                               slot=slot, workroot=workroot, forbidden=forbidden)
+            for note in result.notes:
+                log.warning("%s/%s: %s", student, assignment, note)
+            log.info("%s/%s: %s %g/%g %s (%.2f s)", student, assignment, result.status, result.score,
+                     result.max_score, result.detail, time.monotonic() - started)
+            state = {"key": key, "result": asdict(result)}
+            write_atomic(state_path(out, student, assignment), json.dumps(state, sort_keys=True, indent=1))
+            return result
+        finally:
+            with slot_lock:
+                slots.append(slot)
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = [pool.submit(work, item) for item in todo]
+            for future in as_completed(futures):
+                try:
+                    future.result()
+                except Exception:  # noqa: BLE001 - a grader bug: logged, that pair stays ungraded
+                    log.exception("grading failed")
+                    raise
+                if bar is not None:
+                    bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+        shutil.rmtree(workroot, ignore_errors=True)
+
+
+
+
+def merge_outputs(inputs: list[str | Path], out: str | Path, *, course_root: Path = REPO_ROOT,
+                  names: list[str] | None = None, db_url: str | None = None,
+                  formats=("csv",)) -> list[NotebookResult]:
+    """Combine the outputs of ``--shard`` runs into one output folder."""
+    out = Path(out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    course = load_course(course_root, names)
+    pairs = set()
+    for folder in inputs:
+        folder = Path(folder).resolve()
+        states = folder / ".state"
+        if not states.is_dir():
+            raise FileNotFoundError(f"{folder} holds no grading state (.state/): is it a grade --out folder?")
+        for path in sorted(states.glob("*/*.json")):
+            student, notebook = path.parent.name, path.stem
+            if notebook not in course:
+                continue
+            if (student, notebook) in pairs:
+                raise ValueError(f"{student}/{notebook} was graded in two of the inputs: shards must not overlap")
+            pairs.add((student, notebook))
+            if folder != out:
+                write_atomic(state_path(out, student, notebook), path.read_text(encoding="utf-8"))
+    results = render(out, course, sorted(pairs), formats=formats, db_url=db_url)
+    print(summary_table(results, course))
+    return results

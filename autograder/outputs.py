@@ -1,0 +1,287 @@
+"""Every file a grading run writes, rendered from the saved per-notebook results alone.
+
+``grades.csv``, ``report.json``, ``integrity.csv``, feedback HTML, Gradescope's
+``results.json`` and the nbgrader gradebook. Student-facing files hold only
+what the host decided from the plan and the typed results: scores, the
+instructor's public descriptions of hidden checks, visible messages (from a run
+in which no hidden section had been in the sandbox) and escaped output. Every
+CSV cell is neutralised against spreadsheet formulas, and every file is
+written owner-only, atomically, as UTF-8 that any string can go into.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from .protocol import safe_text
+from .scoring import STATUSES, NotebookResult, TestResult
+
+__all__ = ["render", "feedback_html", "gradescope_results", "summary_table", "write_gradebook", "write_atomic",
+           "csv_cell", "load_state", "state_path"]
+
+#: The version of the state and report format (the cache key hashes the grader's code itself).
+REPORT_VERSION = "2"
+
+
+def _r(x: float) -> float:
+    return round(float(x), 6)
+
+
+def csv_cell(value) -> str:
+    """A CSV field a spreadsheet shows as text: a leading =, +, -, @, tab or CR is escaped with a quote."""
+    text = safe_text(str(value), 2000)
+    if text and text[0] in "=+-@\t\r" and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def state_path(out: Path, student: str, notebook: str) -> Path:
+    return out / ".state" / student / f"{notebook}.json"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` owner-only, replacing it only once the new file is complete."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="replace", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def load_state(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def render(out: Path, course: dict, pairs: list, *, formats=("csv",), db_url: str | None = None) -> list[NotebookResult]:
+    """Write grades.csv, report.json, integrity.csv, feedback (and results.json) from the states."""
+    results = []
+    for student, assignment in sorted(pairs):
+        state = load_state(state_path(out, student, assignment))
+        if state is None:
+            raise RuntimeError(f"no grade for {student}/{assignment}: run the grade command again")
+        results.append(NotebookResult.from_dict(state["result"]))
+    _similar_pairs(results)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["student_id", "notebook", "score", "max_score", "status"])
+    for r in results:
+        writer.writerow([csv_cell(r.student_id), r.notebook, f"{r.score:g}", f"{r.max_score:g}", r.status])
+    write_atomic(out / "grades.csv", buffer.getvalue())
+    report = {
+        "report_version": REPORT_VERSION,
+        "notebooks": {
+            name: {
+                "max_score": _r(nb.max_score),
+                "tests": [{"grade_id": t.grade_id, "points": t.points, "hidden_test": t.hidden_number}
+                          for t in nb.tests.values()],
+            }
+            for name, nb in sorted(course.items())
+        },
+        "results": [
+            {k: v for k, v in asdict(r).items() if k not in ("notes", "fingerprint")} for r in results
+        ],
+    }
+    write_atomic(out / "report.json", json.dumps(report, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["student_id", "notebook", "kind", "detail"])
+    rows = sorted({(csv_cell(r.student_id), r.notebook, k, csv_cell(d)) for r in results for k, d in r.integrity})
+    writer.writerows(rows)
+    write_atomic(out / "integrity.csv", buffer.getvalue())
+    by_student: dict[str, list[NotebookResult]] = {}
+    for r in results:
+        by_student.setdefault(r.student_id, []).append(r)
+    for student, mine in by_student.items():
+        for r in mine:
+            write_atomic(out / "feedback" / student / f"{r.notebook}.html", feedback_html(r, course[r.notebook]))
+        if "gradescope" in formats:
+            write_atomic(out / "gradescope" / student / "results.json",
+                          json.dumps(gradescope_results(mine, course), indent=1, sort_keys=True) + "\n")
+    if db_url != "none":
+        write_gradebook(db_url or f"sqlite:///{out / 'gradebook.db'}", course, results)
+    return results
+
+
+def _similar_pairs(results: list[NotebookResult]) -> None:
+    """Add a hint to both students of every pair whose answers are the same up to names and layout."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for r in results:
+        if r.fingerprint:
+            groups.setdefault((r.notebook, r.fingerprint), []).append(r.student_id)
+    index = {(r.student_id, r.notebook): r for r in results}
+    for (notebook, _), students in groups.items():
+        if len(students) < 2:
+            continue
+        for student in students:
+            others = " ".join(s for s in sorted(students) if s != student)
+            index[(student, notebook)].integrity.append(
+                ["similar_answers", f"answer cells identical (names, whitespace and comments aside) to: {others} "
+                                    "(a hint to look, not a penalty)"])
+
+
+_STUDENT_VISIBLE_INTEGRITY = {
+    "edited_test_cell", "deleted_test_cell", "retagged_test_cell", "duplicate_test_cell",
+    "unknown_test_cell", "tampering", "shadowed_name", "missing_answer_cell",
+}
+
+
+def _feedback_lines(test: TestResult, result: NotebookResult) -> list[str]:
+    """What a student may see about one test (never hidden test code or its messages)."""
+    lines = []
+    if test.status == "not run":
+        lines.append(f"not run: {result.detail or 'the notebook stopped before this cell'}")
+    if test.status == "integrity":
+        lines.append("no points: the grader's checking functions were modified before or during this test")
+    if test.visible_error:
+        lines.append(test.visible_error)
+    if test.hidden_failed:
+        what = test.hidden_description or "a hidden check of this cell"
+        lines.append(f"hidden check failed: {what}" + (f" ({test.hidden_where})" if test.hidden_where else ""))
+    return lines
+
+
+def feedback_html(result: NotebookResult, source: SourceNotebook) -> str:
+    esc = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{esc(result.notebook)}: feedback for {esc(result.student_id)}</title>",
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
+        "td,th{border:1px solid #ccc;padding:.3em .6em;vertical-align:top}table{border-collapse:collapse}"
+        "pre{white-space:pre-wrap;margin:0}.passed{color:#060}.failed,.integrity{color:#a00}</style>",
+        "</head><body>",
+        f"<h1>{esc(result.notebook)}</h1>",
+        f"<p>Student: <b>{esc(result.student_id)}</b>. Score: <b>{result.score:g} / {result.max_score:g}</b>"
+        + (f" autograded, plus {sum(p for _, p in result.manual):g} graded by hand" if result.manual else "") + ". "
+        f"Status: <b>{esc(result.status)}</b>{(': ' + esc(source.redact(result.detail))) if result.detail else ''}.</p>",
+    ]
+    notes = [d for k, d in result.integrity if k in _STUDENT_VISIBLE_INTEGRITY]
+    if notes:
+        parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
+    parts.append("<h2>Tests</h2><table><tr><th>test</th><th>points</th><th>result</th><th>details</th></tr>")
+    for test in result.tests:
+        details = "\n".join(_feedback_lines(test, result))
+        output = f"<p>Output:</p><pre>{esc(test.output)}</pre>" if test.output else ""
+        parts.append(
+            f'<tr><td>{esc(test.grade_id)}</td><td>{test.score:g} / {test.max_score:g}</td>'
+            f'<td class="{esc(test.status.replace(" ", "-"))}">{esc(test.status)}</td>'
+            f"<td><pre>{esc(details)}</pre>{output}</td></tr>"
+        )
+    for grade_id, points in result.manual:
+        parts.append(f"<tr><td>{esc(grade_id)}</td><td>? / {points:g}</td><td>graded by hand</td>"
+                     "<td><pre>your written answer is graded by the instructor</pre></td></tr>")
+    parts.append("</table></body></html>\n")
+    return "\n".join(parts)
+
+
+def gradescope_results(results: list[NotebookResult], course: dict) -> dict:
+    tests = []
+    for r in results:
+        for t in r.tests:
+            output = "\n".join(_feedback_lines(t, r) + ([t.output] if t.output else []))
+            tests.append({
+                "name": f"{r.notebook}: {t.grade_id}",
+                "score": t.score,
+                "max_score": t.max_score,
+                "output": output,
+                "visibility": "visible",
+            })
+        for grade_id, points in r.manual:
+            tests.append({"name": f"{r.notebook}: {grade_id}", "max_score": points, "score": 0.0,
+                          "output": "graded by hand: your written answer is graded by the instructor",
+                          "visibility": "visible"})
+    return {
+        "score": _r(sum(r.score for r in results)),
+        "output": "; ".join(f"{r.notebook}: {r.status} {r.score:g}/{r.max_score:g}" for r in results),
+        "tests": tests,
+    }
+
+
+def summary_table(results: list[NotebookResult], course: dict) -> str:
+    header = (f"{'notebook':<28}{'graded':>8}{'missing':>9}{'timeout':>9}{'memory':>8}{'error':>7}{'integrity':>11}"
+              f"{'mean':>9}{'max':>6}")
+    lines = [header, "-" * len(header)]
+    for name in sorted(course):
+        mine = [r for r in results if r.notebook == name]
+        counts = {s: sum(r.status == s for r in mine) for s in STATUSES}
+        submitted = [r.score for r in mine if r.status != "missing"]
+        mean = sum(submitted) / len(submitted) if submitted else 0.0
+        lines.append(
+            f"{name:<28}{counts['graded']:>8}{counts['missing']:>9}{counts['timeout']:>9}{counts['memory']:>8}"
+            f"{counts['error']:>7}"
+            f"{counts['integrity']:>11}{mean:>9.2f}{course[name].max_score:>6g}"
+        )
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# nbgrader gradebook
+# ---------------------------------------------------------------------------
+
+
+def write_gradebook(db_url: str, course: dict, results: list[NotebookResult]) -> None:
+    """Mirror the grades into an nbgrader gradebook (SQLite file or a shared database).
+
+    One nbgrader assignment per notebook. Re-grading replaces the auto scores;
+    a notebook now missing loses its old submission.
+    """
+    import warnings
+
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with warnings.catch_warnings(), Gradebook(db_url) as gb:
+        warnings.simplefilter("ignore")  # nbgrader's add_submission triggers SQLAlchemy autoflush warnings
+        for name, source in sorted(course.items()):
+            gb.update_or_create_assignment(name)
+            gb.update_or_create_notebook(name, name)
+            for gid in source.answers:
+                gb.update_or_create_solution_cell(gid, name, name)
+            for test in source.tests.values():
+                gb.update_or_create_grade_cell(test.grade_id, name, name, max_score=test.points, cell_type="code")
+        for r in results:
+            gb.update_or_create_student(r.student_id)
+            try:
+                gb.find_submission(r.notebook, r.student_id)
+                exists = True
+            except MissingEntry:
+                exists = False
+            if r.status == "missing":
+                if exists:
+                    gb.remove_submission(r.notebook, r.student_id)
+                continue
+            if not exists:
+                gb.add_submission(r.notebook, r.student_id)
+            for test in r.tests:
+                grade = gb.find_grade(test.grade_id, r.notebook, r.notebook, r.student_id)
+                grade.auto_score = test.score
+            gb.db.commit()
+
+

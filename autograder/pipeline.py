@@ -1,0 +1,289 @@
+"""Grade one submitted notebook: plan its cells, drive them in a sandbox, check them here, score.
+
+The student's cells and the ``setup``/``drive`` sections of the graded cells
+run in the sandbox (:mod:`autograder.sandbox`); ``setup`` and ``check``
+sections run in this process (:mod:`autograder.checker`), on the values the
+sandbox returned, decoded as plain data. Whatever goes wrong with one
+notebook (a hostile reply, a crash, a bug of ours) ends as a result with
+status ``error`` and a reason, never as an exception that stops the class.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import traceback
+from pathlib import Path
+
+from . import protocol
+from .checker import CheckerNamespace, cell_seed, run_host_section
+from .course import RELEASE_DIR, SOURCE_DIR
+from .plan import NotebookFormatError, SourceNotebook, answer_fingerprint, load_notebook_json, plan_submission
+from .sandbox import Limits, SandboxEnded, SandboxSpec, Session
+from .scoring import CellOutcome, NotebookResult, NotebookRun, SectionOutcome, TestResult, score
+
+__all__ = ["GradeOptions", "grade_one", "released", "release_files"]
+
+log = logging.getLogger("autograder.grade")
+
+
+class GradeOptions:
+    """Limits, isolation and the course folder (a value object: compared and hashed by its fields)."""
+
+    def __init__(self, limits: Limits = Limits(), isolate: bool = True, course_root: Path | None = None):
+        from .course import REPO_ROOT
+
+        self.limits = limits
+        self.isolate = isolate
+        self.course_root = Path(course_root or REPO_ROOT)
+
+    def __repr__(self) -> str:
+        return f"GradeOptions(limits={self.limits!r}, isolate={self.isolate})"
+
+
+def released(root: Path) -> list[str]:
+    """Assignments with a source and a release notebook."""
+    from .course import assignments
+
+    return [a for a in assignments(root) if (root / RELEASE_DIR / a / f"{a}.ipynb").is_file()]
+
+
+def release_files(root: Path, name: str) -> list[Path]:
+    """Data files released with a notebook (everything in its folder but the notebook)."""
+    folder = root / RELEASE_DIR / name
+    skip = {".ipynb_checkpoints", "__pycache__", "feedback"}
+    files = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if path.is_file() and not path.is_symlink() and rel != Path(f"{name}.ipynb") and not skip & set(rel.parts):
+            files.append(path)
+    return files
+
+
+def _stage(staging: Path, root: Path, assignment: str, notebooks: dict) -> None:
+    """The course folder the sandbox gets: this student's notebooks (the release's where they
+    sent none: later notebooks load earlier answers from there) and the notebook's data."""
+    if staging.exists():
+        shutil.rmtree(staging)
+    for name in sorted(set(released(root)) | {assignment}):
+        folder = staging / "notebooks" / name
+        folder.mkdir(parents=True)
+        data = notebooks.get(name)
+        if data is None:
+            data = (root / RELEASE_DIR / name / f"{name}.ipynb").read_bytes()
+        (folder / f"{name}.ipynb").write_bytes(data)
+        if name == assignment:
+            for path in release_files(root, name):
+                target = folder / path.relative_to(root / RELEASE_DIR / name)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+
+
+def _empty_result(student: str, source: SourceNotebook, status: str, detail: str) -> NotebookResult:
+    tests = [
+        TestResult(t.grade_id, 0.0, t.points, "not run", hidden_number=t.hidden_number)
+        for t in source.tests.values()
+    ]
+    return NotebookResult(student, source.name, 0.0, round(source.max_score, 6), status, detail, tests,
+                          manual=[[gid, points] for gid, points in source.manual])
+
+
+# ---------------------------------------------------------------------------
+# Running a plan
+# ---------------------------------------------------------------------------
+
+
+class _Runner:
+    """Walks a plan: sandbox requests for the student's side, host sections for the trusted side."""
+
+    def __init__(self, session: Session, source: SourceNotebook, checker: CheckerNamespace, include_hidden: bool):
+        self.session = session
+        self.source = source
+        self.checker = checker
+        self.include_hidden = include_hidden
+        self.requests = 0
+        self.hidden_sent = False
+        self.cell_lines: dict[str, int] = {}  # cell name -> its number of lines (bounds a reported line)
+
+    def _sandbox(self, message: dict, name: str, exports: list[str]) -> protocol.Reply:
+        self.requests += 1
+        message = {**message, "op": "exec", "index": self.requests, "name": name, "exports": exports}
+        raw = self.session.request(message, name)
+        try:
+            return protocol.parse_reply(raw, self.requests, exports, self.cell_lines)
+        except protocol.ProtocolError as exc:
+            raise SandboxEnded("crash", f"the sandbox broke the protocol in cell {name} ({exc})") from None
+
+    @staticmethod
+    def _outcome(kind: str, hidden: bool, description: str, reply: protocol.Reply, after_hidden: bool) -> SectionOutcome:
+        return SectionOutcome(kind, hidden, description, "sandbox", reply.error_type, reply.error,
+                              [list(w) for w in reply.where], reply.stdout, reply.stderr, after_hidden)
+
+    def run(self, plan_cells: list[dict], run: NotebookRun) -> None:
+        for cell in plan_cells:
+            texts = [cell["source"]] if cell["kind"] != "graded" else [s.source for s in cell["test"].sections]
+            self.cell_lines[cell["name"]] = max((text.count("\n") + 1 for text in texts), default=1)
+        for cell in plan_cells:
+            outcome = CellOutcome(cell["name"], cell["kind"])
+            run.cells.append(outcome)
+            if cell["kind"] != "graded":
+                reply = self._sandbox({"source": cell["source"]}, cell["name"], [])
+                outcome.sections.append(self._outcome(cell["kind"], False, "", reply, self.hidden_sent))
+                outcome.complete = True
+                self._stop_if_over(reply)
+                continue
+            self._run_graded(cell["test"], outcome)
+
+    def _stop_if_over(self, reply: protocol.Reply) -> None:
+        if reply.memory:
+            raise SandboxEnded("memory", f"the notebook ran out of memory (limit {self.session.limits.memory_gb:g} GB)")
+        if reply.output_exceeded:
+            raise SandboxEnded("output", f"the notebook printed more than {self.session.limits.output_bytes} characters")
+
+    def _run_graded(self, test, outcome: CellOutcome) -> None:
+        name = test.grade_id
+        seed = cell_seed(name)
+        begin = self._sandbox({"source": "", "graded_begin": True}, name, [])
+        outcome.tampered += begin.tampered
+        namespace = self.checker.fresh()
+        if self.checker.error:
+            outcome.sections.append(SectionOutcome("setup", False, "", "grader", "GraderError", self.checker.error))
+            return
+        failed = False
+        for index, section in enumerate(test.sections):
+            if section.hidden and not self.include_hidden:
+                continue
+            if failed:
+                break
+            # both sides seed every section alike: a setup builds the same inputs here and there, and
+            # the student's code draws the same numbers on every re-grade
+            section_seed = (seed + index) % 2**31
+            if section.kind in ("setup", "check"):
+                host = run_host_section(section.source, namespace, name, seed=section_seed)
+                outcome.sections.append(SectionOutcome(section.kind, section.hidden, section.description, "grader",
+                                                       host.error_type, host.error, [], host.stdout,
+                                                       after_hidden=self.hidden_sent))
+                failed = bool(host.error_type)
+            if section.kind in ("setup", "drive") and not failed:
+                after_hidden = self.hidden_sent
+                self.hidden_sent = self.hidden_sent or section.hidden
+                exports = [n for n in test.exports(index) if n not in self.checker.base_names]
+                reply = self._sandbox({"source": section.source, "seed": section_seed}, name, exports)
+                if section.kind == "drive" or reply.error_type:
+                    outcome.sections.append(self._outcome(section.kind, section.hidden, section.description, reply,
+                                                          after_hidden))
+                failed = bool(reply.error_type)
+                namespace.update(reply.values)
+                self._stop_if_over(reply)
+        outcome.complete = not failed
+        self.requests += 1
+        end = self.session.request({"op": "graded_end", "index": self.requests}, name)
+        if end.get("index") == self.requests:
+            outcome.tampered += protocol.tampered_names(end.get("tampered"))
+
+
+def _run(plan_cells, source, spec, options, forbidden, include_hidden: bool) -> NotebookRun:
+    run = NotebookRun()
+    checker = CheckerNamespace(source.provided, source.helper_sections)
+    try:
+        with Session(spec, options.limits, provided=source.provided, forbidden=forbidden) as session:
+            run.isolated, run.notes = session.isolated, list(session.notes)
+            _Runner(session, source, checker, include_hidden).run(plan_cells, run)
+    except SandboxEnded as ended:
+        run.ended, run.detail = ended.kind, ended.detail
+    return run
+
+
+def _needs_feedback_run(run: NotebookRun) -> bool:
+    """True when a visible part of a graded cell printed or failed after a hidden section had been
+    in the sandbox (code there could have stashed hidden text and shown it then). Feedback shows
+    nothing of the other cells."""
+    return any(
+        section.after_hidden and not section.hidden and (section.error_type or section.stdout or section.stderr)
+        for cell in run.cells if cell.kind == "graded" for section in cell.sections
+    )
+
+
+def grade_one(
+    course: dict,
+    assignment: str,
+    student: str,
+    notebooks: dict,
+    problems: dict | None = None,
+    *,
+    options: GradeOptions | None = None,
+    slot: int = 0,
+    workroot: Path | None = None,
+    forbidden: list[str] = (),
+    feedback: bool = True,
+) -> NotebookResult:
+    """Grade ``notebooks[assignment]`` (raw bytes) of ``student``; other notebooks feed load_answers.
+
+    ``feedback=False`` skips the second, visible-only run that student-facing
+    messages come from (scores never depend on it; the corpora do not need it).
+
+    Never raises for anything a submission can do: a failure of any kind is a
+    result with status ``error`` and the reason (the traceback goes to the log).
+    """
+    options = options or GradeOptions()
+    source = course[assignment]
+    try:
+        return _grade_one(course, assignment, student, notebooks, problems or {}, options, slot, workroot, forbidden,
+                          feedback)
+    except Exception:  # noqa: BLE001 - the class must finish; the log names the student and notebook
+        log.error("grading %s/%s failed:\n%s", student, assignment, traceback.format_exc())
+        return _empty_result(student, source, "error", "the grader failed on this notebook (see grading.log)")
+
+
+def _grade_one(course, assignment, student, notebooks, problems, options, slot, workroot, forbidden,
+               feedback) -> NotebookResult:
+    source = course[assignment]
+    if assignment not in notebooks:
+        return _empty_result(student, source, "missing", "no notebook submitted")
+    data = notebooks[assignment]
+    if data is None:
+        return _empty_result(student, source, "error", problems.get(assignment, "the notebook could not be read"))
+    try:
+        submitted = load_notebook_json(data)
+    except NotebookFormatError as exc:
+        return _empty_result(student, source, "error", str(exc))
+    plan = plan_submission(source, submitted)
+    own_tmp = workroot is None
+    workroot = Path(workroot or tempfile.mkdtemp(prefix="lmtrain-grade-"))
+    slot_dir = workroot / f"slot-{slot}"
+    staging, mount_point = slot_dir / "stage", slot_dir / "root"
+    mount_point.mkdir(parents=True, exist_ok=True)
+    readable = {name: d for name, d in notebooks.items() if d is not None}
+    root = Path(options.course_root)
+    try:
+        _stage(staging, root, assignment, readable)
+        spec = SandboxSpec(
+            staging=str(staging),
+            workdir=f"notebooks/{assignment}",
+            root_mount=str(mount_point),
+            data_dir=str(root / "data"),
+            slot=slot,
+            isolate=options.isolate,
+        )
+        hidden_forbidden = sorted({str(Path(p).resolve()) for p in forbidden} | {
+            str((root / d).resolve()) for d in (SOURCE_DIR, "tests", ".git")
+        } | {str(workroot.resolve())})
+        run = _run(plan.cells, source, spec, options, hidden_forbidden, include_hidden=True)
+        result = score(student, source, plan, run)
+        if feedback and _needs_feedback_run(run):
+            # What the student sees must come from a run in which no hidden section was ever in the sandbox.
+            _stage(staging, root, assignment, readable)
+            visible = score(student, source, plan, _run(plan.cells, source, spec, options, hidden_forbidden,
+                                                         include_hidden=False))
+            seen = {t.grade_id: t for t in visible.tests}
+            for test in result.tests:
+                shown = seen.get(test.grade_id)
+                test.visible_error = shown.visible_error if shown else ""
+                test.output = shown.output if shown else ""
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if own_tmp:
+            shutil.rmtree(workroot, ignore_errors=True)
+    result.fingerprint = answer_fingerprint(submitted, source)
+    return result

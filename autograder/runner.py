@@ -1,0 +1,195 @@
+"""The loop inside the sandbox: execute the sections the grader sends, in one namespace, and report.
+
+It runs the student's cells, and the ``setup`` and ``drive`` sections of the
+graded cells, never a ``check`` section: those, with the expected values and
+the reference code, stay in the grader. A drive section's reply carries the
+values of the names the grader asked for, encoded as plain data by
+:mod:`autograder.protocol`. The runner is untrusted by design (the student's
+code runs here), so nothing it says is believed beyond what the grader checks.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import os
+import sys
+import time
+import traceback
+
+from .protocol import UnencodableValue, dumps, encode_value, loads
+from .tamper import Guard
+
+__all__ = ["notebook_loop", "execute", "seed_everything", "OutputLimitExceeded"]
+
+
+class OutputLimitExceeded(BaseException):
+    """Raised from print() when a notebook printed more than its budget (not an Exception, so
+    ``except Exception`` in student code does not swallow it)."""
+
+
+class _CappedWriter(io.TextIOBase):
+    def __init__(self, budget: dict, keep: int):
+        self._budget = budget
+        self._keep = keep
+        self.parts: list[str] = []
+        self.kept = 0
+        self.total = 0
+
+    def writable(self):
+        return True
+
+    def write(self, s):
+        if not isinstance(s, str):
+            raise TypeError(f"write() argument must be str, not {type(s).__name__}")
+        n = len(s)
+        self.total += n
+        if self.kept < self._keep:
+            piece = s[: self._keep - self.kept]
+            self.parts.append(piece)
+            self.kept += len(piece)
+        self._budget["used"] += n
+        if self._budget["used"] > self._budget["limit"]:
+            self._budget["exceeded"] = True
+            raise OutputLimitExceeded(f"the notebook printed more than {self._budget['limit']} characters")
+        return n
+
+    def flush(self):
+        pass
+
+    def text(self) -> str:
+        out = "".join(self.parts)
+        if self.total > self.kept:
+            out += f"\n... [{self.total - self.kept} more characters not shown]"
+        return out
+
+
+def execute(source: str, namespace: dict, filename: str):
+    """Run a cell like IPython does: the last bare expression's value is returned."""
+    tree = ast.parse(source, filename=filename)
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body.pop().value)
+    exec(compile(tree, filename, "exec"), namespace)
+    if last is not None:
+        return eval(compile(last, filename, "eval"), namespace)
+    return None
+
+
+def _is_memory_error(exc: BaseException) -> bool:
+    if isinstance(exc, MemoryError):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, RuntimeError) and ("can't allocate memory" in text or "not enough memory" in text)
+
+
+def _notebook_frames(exc: BaseException) -> list:
+    """(cell name, line) of the traceback's frames that ran a notebook cell."""
+    where = []
+    for frame in traceback.extract_tb(exc.__traceback__):
+        name = frame.filename
+        if name.startswith("<cell ") and name.endswith(">"):
+            where.append([name[6:-1], frame.lineno or 0])
+    return where[-8:]
+
+
+def seed_everything(seed: int) -> None:
+    import random
+
+    import numpy
+    import torch
+
+    random.seed(seed)
+    numpy.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def notebook_loop(conn, limits, provided: str) -> None:
+    """Receive requests, execute them in one namespace, reply to each."""
+    os.environ["MPLBACKEND"] = "Agg"
+    import matplotlib
+
+    matplotlib.use("Agg")
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except Exception:  # noqa: BLE001
+        pass
+    import lmtrain.loader
+
+    from pathlib import Path as _Path
+
+    # the student's course folder, as a path relative to the working folder: without the
+    # sandbox's chroot the folders above it may not be searchable by the sandbox user
+    course = os.path.normpath(os.path.join(os.getcwd(), "..", ".."))
+    lmtrain.loader.repo_root = lambda: _Path(os.path.relpath(course))
+    namespace: dict = {"__name__": "__main__", "__builtins__": __builtins__}
+    provided_code = compile(provided, "<provided definitions>", "exec") if provided.strip() else None
+    guard = Guard()
+    budget = {"used": 0, "limit": limits.output_bytes, "exceeded": False}
+    me = os.getpid()
+    real_stdout, real_stderr = sys.stdout, sys.stderr
+    while True:
+        try:
+            message = loads(conn.recv_bytes())
+        except Exception:  # noqa: BLE001 - the grader went away
+            break
+        op = message.get("op")
+        if op == "graded_end":
+            _send(conn, {"index": message.get("index"), "tampered": guard.check_and_restore()})
+            continue
+        if op != "exec":
+            break
+        reply: dict = {"index": message.get("index"), "tampered": []}
+        if message.get("graded_begin"):
+            reply["tampered"] = guard.check_and_restore()
+            if provided_code is not None:
+                try:  # the grader's definitions, as they were, whatever the submission rebound
+                    exec(provided_code, namespace)
+                except Exception:  # noqa: BLE001
+                    pass
+        if type(message.get("seed")) is int:
+            seed_everything(message["seed"])
+        out = _CappedWriter(budget, limits.kept_output_chars)
+        err = _CappedWriter(budget, limits.kept_output_chars)
+        started = time.perf_counter()
+        try:
+            sys.stdout, sys.stderr = out, err
+            execute(message.get("source", ""), namespace, f"<cell {message.get('name', '')}>")
+        except OutputLimitExceeded as exc:
+            reply["error_type"], reply["error"] = "OutputLimitExceeded", str(exc)
+        except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt included
+            reply["error_type"] = type(exc).__name__
+            reply["error"] = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:4000]
+            reply["where"] = _notebook_frames(exc)
+            reply["memory"] = _is_memory_error(exc)
+        finally:
+            sys.stdout, sys.stderr = real_stdout, real_stderr
+        if os.getpid() != me:  # a process the cell forked came back here: it must not talk
+            os._exit(0)
+        reply.update(stdout=out.text(), stderr=err.text(), seconds=round(time.perf_counter() - started, 3),
+                     output_exceeded=budget["exceeded"])
+        if not reply.get("error_type"):
+            values, unencodable = {}, {}
+            for name in message.get("exports", []):
+                if name not in namespace:
+                    continue
+                try:
+                    values[name] = encode_value(namespace[name])
+                except UnencodableValue as exc:
+                    unencodable[name] = str(exc)
+                except Exception as exc:  # noqa: BLE001 - a value whose methods raise
+                    unencodable[name] = f"a value that could not be read ({type(exc).__name__})"
+            reply["values"], reply["unencodable"] = values, unencodable
+        try:
+            _send(conn, reply)
+        except Exception:  # noqa: BLE001 - e.g. a reply too large or not encodable
+            _send(conn, {"index": message.get("index"), "error_type": "ReplyError",
+                         "error": "the results of this cell could not be sent to the grader"})
+        if budget["exceeded"]:
+            break
+
+
+def _send(conn, message: dict) -> None:
+    conn.send_bytes(dumps(message))

@@ -1,0 +1,169 @@
+"""The one scoring rule, and the typed results every output is rendered from.
+
+A graded cell earns its points when every one of its sections (setup, drive,
+check; visible and hidden) completed without an error, and nothing otherwise.
+There is no partial credit inside a cell: a notebook splits a function's
+properties into separate cells so that each mistake costs the points of the
+property it breaks. A notebook whose sandbox was tampered with (the checking
+objects replaced, see :mod:`autograder.tamper`) earns nothing from that cell on.
+
+Statuses of a notebook, each with one cause:
+
+* ``graded``: every cell ran (some may have failed);
+* ``missing``: no notebook handed in;
+* ``timeout``: a cell or the notebook ran past its wall-clock limit;
+* ``memory``: the notebook hit its memory limit;
+* ``error``: the notebook could not be graded to the end for another reason
+  (not a notebook, its process died, too much output, a grader fault);
+* ``integrity``: the submission tampered with the objects the tests rely on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["STATUSES", "TestResult", "NotebookResult", "SectionOutcome", "CellOutcome", "NotebookRun", "score"]
+
+STATUSES = ("graded", "missing", "timeout", "memory", "error", "integrity")
+
+
+@dataclass
+class TestResult:
+    grade_id: str
+    score: float
+    max_score: float
+    status: str  # passed | failed | not run | integrity
+    visible_error: str = ""  # visible to the student
+    output: str = ""  # what the visible parts printed (redacted)
+    hidden_number: int = 0  # N of "hidden test N", 0 when the cell has none
+    hidden_failed: bool = False
+    hidden_description: str = ""  # the instructor's public words for the hidden check that failed
+    hidden_where: str = ""  # "your code raised TypeError in cell cross_entropy, line 7" (no hidden text)
+    hidden_error: str = ""  # instructors only: never in feedback or Gradescope files
+
+
+@dataclass
+class NotebookResult:
+    student_id: str
+    notebook: str
+    score: float
+    max_score: float
+    status: str
+    detail: str = ""
+    tests: list = field(default_factory=list)
+    integrity: list = field(default_factory=list)  # [kind, detail]
+    fingerprint: str | None = None
+    notes: list = field(default_factory=list)  # sandbox notes for the log (not in report.json)
+    manual: list = field(default_factory=list)  # [grade_id, points] of hand-graded answers
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "NotebookResult":
+        data = dict(data)
+        data["tests"] = [TestResult(**t) for t in data.get("tests", [])]
+        return cls(**data)
+
+
+@dataclass
+class SectionOutcome:
+    kind: str  # code | answer | setup | drive | check
+    hidden: bool
+    description: str = ""
+    side: str = "sandbox"  # sandbox | grader
+    error_type: str = ""
+    error: str = ""
+    where: list = field(default_factory=list)
+    stdout: str = ""
+    stderr: str = ""
+    after_hidden: bool = False  # a hidden section had been in the sandbox before this one ran
+
+
+@dataclass
+class CellOutcome:
+    name: str
+    kind: str  # code | answer | graded
+    sections: list = field(default_factory=list)
+    complete: bool = False  # every planned section ran
+    tampered: list = field(default_factory=list)
+
+    @property
+    def failure(self) -> SectionOutcome | None:
+        return next((s for s in self.sections if s.error_type), None)
+
+
+@dataclass
+class NotebookRun:
+    cells: list = field(default_factory=list)  # CellOutcome, in plan order, as far as the run got
+    ended: str = "ok"  # ok | timeout | crash | memory | output | error
+    detail: str = ""
+    notes: list = field(default_factory=list)
+    isolated: bool = False
+
+
+def _r(x: float) -> float:
+    return round(float(x), 6)
+
+
+def _where_text(section: SectionOutcome) -> str:
+    if not section.where:
+        return ""
+    cell, line = section.where[-1]
+    return f"in cell {cell}, line {line}"
+
+
+def score(student: str, source, plan, run: NotebookRun) -> NotebookResult:
+    """Turn a run into a result: points per graded cell, the notebook's status and notes."""
+    tests = {
+        gid: TestResult(gid, 0.0, t.points, "not run", hidden_number=t.hidden_number)
+        for gid, t in source.tests.items()
+    }
+    integrity = [list(n) for n in plan.integrity]
+    tampered = False
+    for cell in run.cells:
+        if cell.tampered and not tampered:
+            names = ", ".join(cell.tampered[:8])
+            integrity.append(["tampering", f"before or during {cell.name}: changed {names}; "
+                                           "this and every later test cell earn nothing"])
+            tampered = True
+        if cell.kind != "graded" or cell.name not in tests:
+            continue
+        test = tests[cell.name]
+        visible = [s for s in cell.sections if not s.hidden]
+        hidden = [s for s in cell.sections if s.hidden]
+        visible_failure = next((s for s in visible if s.error_type), None)
+        hidden_failure = next((s for s in hidden if s.error_type), None)
+        test.visible_error = source.redact(_visible_message(visible_failure)) if visible_failure else ""
+        test.output = source.redact("".join(s.stdout for s in visible))
+        if hidden_failure is not None:
+            test.hidden_failed = True
+            test.hidden_description = hidden_failure.description
+            test.hidden_error = hidden_failure.error
+            if hidden_failure.side == "sandbox" and hidden_failure.where:
+                test.hidden_where = f"your code raised {hidden_failure.error_type} {_where_text(hidden_failure)}"
+        failed = visible_failure is not None or hidden_failure is not None or not cell.complete
+        if tampered:
+            test.score, test.status = 0.0, "integrity"
+        elif failed:
+            test.score, test.status = 0.0, "failed"
+        else:
+            test.score, test.status = _r(test.max_score), "passed"
+    status, detail = "graded", ""
+    if run.ended == "timeout":
+        status, detail = "timeout", run.detail
+    elif run.ended == "memory":
+        status, detail = "memory", run.detail
+    elif run.ended != "ok":
+        status, detail = "error", run.detail
+    if tampered:
+        status = "integrity"
+        detail = detail or "the checking functions were modified"
+    ordered = list(tests.values())
+    return NotebookResult(student, source.name, _r(sum(t.score for t in ordered)), _r(source.max_score), status,
+                          detail, ordered, integrity, notes=list(run.notes),
+                          manual=[[gid, points] for gid, points in source.manual])
+
+
+def _visible_message(section: SectionOutcome) -> str:
+    if section.side == "sandbox":
+        where = _where_text(section)
+        return section.error + (f" ({where})" if where else "")
+    return section.error
