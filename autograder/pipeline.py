@@ -14,11 +14,12 @@ import logging
 import shutil
 import tempfile
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import protocol
 from .checker import CheckerNamespace, cell_seed, run_host_section
-from .course import RELEASE_DIR, SOURCE_DIR
+from .course import RELEASE_DIR, REPO_ROOT, SOURCE_DIR
 from .plan import NotebookFormatError, SourceNotebook, answer_fingerprint, load_notebook_json, plan_submission
 from .sandbox import Limits, SandboxEnded, SandboxSpec, Session
 from .scoring import CellOutcome, NotebookResult, NotebookRun, SectionOutcome, TestResult, score
@@ -28,18 +29,13 @@ __all__ = ["GradeOptions", "grade_one", "released", "release_files"]
 log = logging.getLogger("autograder.grade")
 
 
+@dataclass(frozen=True)
 class GradeOptions:
-    """Limits, isolation and the course folder (a value object: compared and hashed by its fields)."""
+    """Limits, isolation and the course folder of a grading run."""
 
-    def __init__(self, limits: Limits = Limits(), isolate: bool = True, course_root: Path | None = None):
-        from .course import REPO_ROOT
-
-        self.limits = limits
-        self.isolate = isolate
-        self.course_root = Path(course_root or REPO_ROOT)
-
-    def __repr__(self) -> str:
-        return f"GradeOptions(limits={self.limits!r}, isolate={self.isolate})"
+    limits: Limits = Limits()
+    isolate: bool = True
+    course_root: Path = REPO_ROOT
 
 
 def released(root: Path) -> list[str]:

@@ -15,7 +15,6 @@ import html
 import json
 import math
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+
+from chromium import find_chromium
 
 REPO = Path(__file__).resolve().parents[1]
 PAGE = REPO / "data" / "compute.html"
@@ -67,14 +68,6 @@ window.addEventListener("load", () => {
   document.getElementById("results").textContent = JSON.stringify(results);
 });
 </script></body></html>"""
-
-
-def find_chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 def run_chromium(chromium: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
