@@ -24,7 +24,7 @@ import threading
 import traceback
 from dataclasses import dataclass
 
-from .runner import execute, seed_everything
+from .runner import execute, seed_everything, use_section_threads
 
 __all__ = ["CHECK_LOCK", "CheckerNamespace", "HostOutcome", "cell_seed", "run_host_section", "seed_everything"]
 
@@ -49,6 +49,7 @@ def run_host_section(source: str, namespace: dict, name: str, seed: int | None =
     out = io.StringIO()
     outcome = HostOutcome()
     with CHECK_LOCK:
+        use_section_threads()  # the sandbox's arithmetic, bit for bit (see SECTION_THREADS)
         if seed is not None:
             seed_everything(seed)
         try:

@@ -93,6 +93,20 @@ def _notebook_frames(exc: BaseException) -> list:
     return where[-8:]
 
 
+#: Intra-op threads of PyTorch on both sides of a graded cell. A float sum depends on how it is split
+#: between threads, so a setup section run here with 1 thread and in the grader with 2 would train
+#: "the same" model to weights that differ in the last bit, and an exact check of an honest answer
+#: would fail. One thread also keeps parallel jobs from fighting over the cores.
+SECTION_THREADS = 1
+
+
+def use_section_threads() -> None:
+    import torch
+
+    if torch.get_num_threads() != SECTION_THREADS:
+        torch.set_num_threads(SECTION_THREADS)
+
+
 def seed_everything(seed: int) -> None:
     import random
 
@@ -111,9 +125,7 @@ def notebook_loop(conn, limits, provided: str) -> None:
 
     matplotlib.use("Agg")
     try:
-        import torch
-
-        torch.set_num_threads(1)
+        use_section_threads()
     except Exception:  # noqa: BLE001
         pass
     import lmtrain.loader

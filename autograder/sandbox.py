@@ -9,9 +9,9 @@ imported PyTorch (milliseconds instead of seconds for a Jupyter kernel):
   interpreter and its packages, the course package, a tmpfs holding only this
   student's notebooks, the released data read-only, an empty /tmp) and forks
 * the *runner*, PID 1 of the new PID namespace, which mounts its own /proc,
-  chroots into that root, drops to an unprivileged per-slot uid, sets
-  resource limits, re-arms its parent-death signal (a uid change clears it)
-  and runs :func:`autograder.runner.notebook_loop`.
+  chroots into that root, drops to an unprivileged uid leased for this
+  notebook (:mod:`autograder.uids`), sets resource limits, re-arms its
+  parent-death signal (a uid change clears it) and runs :func:`autograder.runner.notebook_loop`.
 
 The fork server exits when the grader dies (``kill -9`` included), the keeper
 gets SIGKILL when the fork server dies, the runner when the keeper dies, and
@@ -39,7 +39,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import protocol
+from . import protocol, uids
 
 __all__ = ["Limits", "SandboxSpec", "Session", "SandboxEnded", "start_fork_server"]
 
@@ -132,9 +132,6 @@ _MS_REC = 16384
 _MS_PRIVATE = 1 << 18
 _PR_SET_PDEATHSIG = 1
 
-#: First uid of the unprivileged users the runners switch to (one per job slot,
-#: so RLIMIT_NPROC, which counts per user, is per slot). No account needs to exist.
-SANDBOX_UID_BASE = 1_990_000
 
 _SANDBOX_ROOT_NAME = "course"  # the student's course folder inside the sandbox root
 
@@ -359,7 +356,7 @@ def _drop_privileges(libc, uid: int, parent_alive: int | None = None) -> None:
 
 
 def _keeper_main(conn, spec: SandboxSpec, limits: Limits, provided: str, forbidden: list[str],
-                 cgroup_procs: str | None) -> None:
+                 cgroup_procs: str | None, uid: int) -> None:
     """Target of the process forked by the fork server (see the module comment)."""
     from .runner import notebook_loop
 
@@ -379,7 +376,6 @@ def _keeper_main(conn, spec: SandboxSpec, limits: Limits, provided: str, forbidd
                 procs.write(str(os.getpid()))
         except OSError as exc:
             notes.append(f"could not join the memory cgroup ({exc}); only the address-space limit applies")
-    uid = SANDBOX_UID_BASE + spec.slot
     isolated = False
     if spec.isolate and os.geteuid() == 0:
         try:
@@ -534,6 +530,8 @@ class Session:
         self.isolated = False
         self.waited = 0.0
         self._cgroup = None
+        # a uid of its own while it runs: one per job slot is not enough with two graders on a machine
+        self._uid = uids.lease_uid(spec.slot) if spec.isolate and os.geteuid() == 0 else None
         if spec.isolate:
             self._cgroup = cgroup.create(f"lmtrain-grade-{os.getpid()}-slot-{spec.slot}",
                                          int(limits.memory_gb * 2**30) + 512 * 2**20)
@@ -543,7 +541,8 @@ class Session:
         os.set_blocking(self._conn.fileno(), False)
         procs = str(self._cgroup.path / "cgroup.procs") if self._cgroup else None
         self._process = context.Process(
-            target=_keeper_main, args=(child_end, spec, limits, provided, list(forbidden or []), procs), daemon=True)
+            target=_keeper_main, args=(child_end, spec, limits, provided, list(forbidden or []), procs,
+                  self._uid.uid if self._uid else uids.SANDBOX_UID_BASE + spec.slot), daemon=True)
         self._process.start()
         child_end.close()
         if spec.isolate and self._cgroup is None and os.geteuid() == 0:
@@ -559,6 +558,11 @@ class Session:
         self.isolated = hello.get("isolated") is True
         notes = hello.get("notes", [])
         self.notes += [protocol.safe_text(n, 300) for n in notes[:10]] if type(notes) is list else []
+
+    @property
+    def uid(self) -> int | None:
+        """The uid this notebook's runner switched to (None when the grader is not root)."""
+        return self._uid.uid if self._uid is not None else None
 
     def _receive(self, wait: float, what: str, where: str = "while starting") -> dict:
         # The whole message must arrive before the deadline: a sandbox that sends a length header
@@ -632,6 +636,8 @@ class Session:
         self._process.join()
         if self._cgroup is not None:
             self._cgroup.remove()
+        if self._uid is not None:  # only now: nothing of this notebook runs under it any more
+            self._uid.release()
 
     def __enter__(self):
         return self

@@ -24,8 +24,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import torch
 
-from autograder.sandbox import SANDBOX_UID_BASE, Limits
+from autograder import uids
+from autograder.sandbox import Limits
 from autograder.course import REPO_ROOT, assignments
 from autograder.grade import GradeOptions, grade_class, grade_notebook, load_course, merge_outputs, shard_of
 
@@ -284,8 +286,9 @@ def read_integrity(out: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def sandbox_processes() -> list[int]:
-    """PIDs of processes running as a sandbox user."""
+def sandbox_processes(uid: int | None = None) -> list[int]:
+    """PIDs of processes running as sandbox uid ``uid``; without it, as any sandbox uid whose lease has
+    been given back: what a finished notebook left behind (another test may be grading beside this one)."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -294,8 +297,12 @@ def sandbox_processes() -> list[int]:
             status = Path(f"/proc/{entry}/status").read_text()
         except OSError:
             continue
-        uid = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
-        if SANDBOX_UID_BASE <= uid < SANDBOX_UID_BASE + 1000:
+        owner = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
+        if uid is not None:
+            wanted = owner == uid
+        else:
+            wanted = uids.SANDBOX_UID_BASE <= owner < uids.SANDBOX_UID_BASE + uids.UID_COUNT and not uids.is_leased(owner)
+        if wanted:
             found.append(int(entry))
     return found
 
@@ -542,6 +549,22 @@ def test_grade_notebook_api(tmp_path):
 
 
 RELEASED = [a for a in assignments(REPO_ROOT) if (REPO_ROOT / "notebooks" / a / f"{a}.ipynb").exists()]
+
+
+@needs_root
+def test_the_graders_thread_count_does_not_change_a_grade(tmp_path):
+    """Notebook 07 trains a model in a setup section on both sides and compares weights exactly: the
+    grader's side must do the sandbox's arithmetic whatever threads the instructor's shell gives it."""
+    name = "07_checkpointing"
+    _write(tmp_path / "subs" / "honest" / f"{name}.ipynb", notebook(solution_answers(name), name=name))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)  # as a grader started without OMP_NUM_THREADS=1 on a multi-core machine
+    try:
+        grade_class(tmp_path / "subs", tmp_path / "out", names=[name], progress=False)
+    finally:
+        torch.set_num_threads(threads)
+    row = read_grades(tmp_path / "out")[("honest", name)]
+    assert (row["status"], row["score"]) == ("graded", row["max_score"])
 
 
 @needs_root

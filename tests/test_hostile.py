@@ -29,7 +29,9 @@ from autograder import protocol
 from autograder.course import REPO_ROOT
 from autograder.grade import GradeOptions, grade_class, load_course
 from autograder.outputs import csv_cell
-from autograder.sandbox import SANDBOX_UID_BASE, Limits, SandboxEnded, SandboxSpec, Session
+from autograder.sandbox import Limits, SandboxEnded, SandboxSpec, Session
+from autograder import uids
+from autograder.uids import SANDBOX_UID_BASE
 
 from test_autograder import NB, _write, honest, read_grades, read_integrity, release, sandbox_processes
 
@@ -281,7 +283,7 @@ def test_kill_9_of_the_grader_leaves_nothing(tmp_path):
         from test_hostile import _Box
         if __name__ == "__main__":
             box = _Box(Path({str(tmp_path)!r}), Limits(notebook_timeout=600, cell_timeout=600))
-            print("ready", flush=True)
+            print(box.session.uid, flush=True)
             box.run("import os, subprocess, time\\n"
                     "subprocess.Popen(['sleep', '600'], start_new_session=True)\\n"
                     "if os.fork() == 0:\\n    os.setsid()\\n    time.sleep(600)\\n"
@@ -289,18 +291,19 @@ def test_kill_9_of_the_grader_leaves_nothing(tmp_path):
     """), encoding="utf-8")
     grader = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT)
     try:
-        assert grader.stdout.readline().strip() == "ready"
+        uid = int(grader.stdout.readline())
         deadline = time.monotonic() + 60
-        while len(sandbox_processes()) < 3 and time.monotonic() < deadline:
+        while len(sandbox_processes(uid)) < 3 and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert len(sandbox_processes()) >= 3, "the notebook's processes did not start"
+        assert len(sandbox_processes(uid)) >= 3, "the notebook's processes did not start"
     finally:
         grader.send_signal(signal.SIGKILL)
         grader.wait()
     deadline = time.monotonic() + 15
-    while sandbox_processes() and time.monotonic() < deadline:
+    while sandbox_processes(uid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert sandbox_processes() == []
+    assert sandbox_processes(uid) == []
+    assert not uids.is_leased(uid)  # the kernel dropped the dead grader's lease
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,59 @@
+"""Sandbox uids are leased: two graders on one machine never hand their notebooks the same uid."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from autograder import uids
+from autograder.sandbox import Limits, SandboxSpec, Session
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="uid leases live in a root-only folder")
+
+
+@needs_root
+def test_a_leased_uid_is_not_leased_again_until_released():
+    first = uids.lease_uid(0)
+    second = uids.lease_uid(0)  # a second grader starting at the same slot
+    try:
+        assert first.uid != second.uid
+        assert uids.is_leased(first.uid) and uids.is_leased(second.uid)
+    finally:
+        first.release()
+        second.release()
+    assert not uids.is_leased(first.uid)
+    first.release()  # releasing twice is harmless
+
+
+@needs_root
+def test_a_dead_graders_lease_is_free_again():
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "from autograder import uids; import sys, time; lease = uids.lease_uid(500); "
+                               "print(lease.uid, flush=True); time.sleep(600)"],
+        stdout=subprocess.PIPE, text=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+    try:
+        uid = int(holder.stdout.readline())
+        assert uids.is_leased(uid)
+    finally:
+        holder.kill()  # as by kill -9: the kernel drops the lock with the process
+        holder.wait()
+    assert not uids.is_leased(uid)
+
+
+@needs_root
+def test_concurrent_sessions_run_as_different_uids(tmp_path):
+    specs = []
+    for name in ("a", "b"):
+        staging = tmp_path / name / "stage"
+        (staging / "notebooks" / "nb").mkdir(parents=True)
+        (tmp_path / name / "root").mkdir()
+        specs.append(SandboxSpec(staging=str(staging), workdir="notebooks/nb",
+                                 root_mount=str(tmp_path / name / "root"), slot=0))
+    limits = Limits(notebook_timeout=120.0, cell_timeout=60.0, memory_gb=1.0, max_processes=32)
+    with Session(specs[0], limits) as one, Session(specs[1], limits) as two:
+        assert one.isolated and two.isolated
+        assert one.uid != two.uid
+        assert uids.is_leased(one.uid) and uids.is_leased(two.uid)
+        held = one.uid
+    assert not uids.is_leased(held)
