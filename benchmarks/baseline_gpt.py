@@ -1,7 +1,7 @@
 """The cpu preset against a GPT-2-style baseline of nanoGPT's "baby GPT" size, in one process.
 
     python benchmarks/baseline_gpt.py                 # 2000 steps each (about 5 minutes on 2 idle cores)
-    python benchmarks/baseline_gpt.py --no-runs       # only the two models stepping in turn (a minute)
+    python benchmarks/baseline_gpt.py --no-runs       # only the models stepping in turn (two minutes)
 
 The baseline is written here for the benchmark, after nanoGPT's ``model.py``
 and ``train.py`` (not copied): learned position embeddings, LayerNorm, one
@@ -199,6 +199,76 @@ def interleaved_steps(steps: int, parts: TrainingParts, train_tokens) -> dict:
     return {side: B * T / statistics.median(t[steps // 10:]) for side, t in times.items()}  # after a warm-up tenth
 
 
+class _NoRoPEAttention(nn.Module):
+    """The cpu preset's attention with the rotation left out (same weights, same SDPA): what RoPE costs."""
+
+    def __init__(self, attention):
+        super().__init__()
+        self.inner = attention
+
+    def forward(self, x, token_positions=None, rotations=None):
+        a = self.inner
+        B, T, d = x.shape
+        weight = torch.cat((a.q_proj.weight, a.k_proj.weight, a.v_proj.weight))
+        q, k, v = F.linear(x, weight).view(B, T, 3, a.num_heads, d // a.num_heads).permute(2, 0, 3, 1, 4)
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        return a.output_proj(y.transpose(1, 2).reshape(B, T, d))
+
+
+class _GeluMLP(nn.Module):
+    """The baseline's feed-forward (width 4 d, GELU) in place of SwiGLU."""
+
+    def __init__(self, d: int):
+        super().__init__()
+        self.up, self.down = nn.Linear(d, 4 * d, bias=False), nn.Linear(4 * d, d, bias=False)
+
+    def forward(self, x):
+        return self.down(F.gelu(self.up(x)))
+
+
+def architecture_costs(steps: int) -> dict:
+    """Forward and backward of the cpu preset's model with one CS336 choice at a time replaced by the
+    baseline's, against the baseline, stepping in turn on the same batch: what each choice costs."""
+    from lmtrain.train import build_model
+
+    config = make_config("cpu")
+    B, T, d = config.batch_size, config.context_length, config.d_model
+
+    def variant(layer_norm=False, no_rope=False, gelu=False):
+        torch.manual_seed(config.seed)
+        model = build_model(config)
+        for layer in model.layers:
+            if layer_norm:
+                layer.ln1, layer.ln2 = nn.LayerNorm(d, bias=False), nn.LayerNorm(d, bias=False)
+            if no_rope:
+                layer.attn = _NoRoPEAttention(layer.attn)
+            if gelu:
+                layer.ffn = _GeluMLP(d)
+        if layer_norm:
+            model.ln_final = nn.LayerNorm(d, bias=False)
+        return model
+
+    torch.manual_seed(config.seed)
+    models = {
+        "GPT-2-style baseline": BaselineGPT(config.vocab_size, T, d, config.num_layers, config.num_heads),
+        "cpu preset": variant(),
+        "... RMSNorm -> LayerNorm": variant(layer_norm=True),
+        "... without RoPE": variant(no_rope=True),
+        "... SwiGLU -> GELU MLP (4 d)": variant(gelu=True),
+        "... all three": variant(layer_norm=True, no_rope=True, gelu=True),
+    }
+    ids = torch.randint(0, config.vocab_size, (B, T))
+    targets = torch.randint(0, config.vocab_size, (B, T))
+    times = {name: [] for name in models}
+    for _ in range(steps):
+        for name, model in models.items():
+            tick = time.perf_counter()
+            model.zero_grad(set_to_none=True)
+            F.cross_entropy(model(ids).flatten(0, 1), targets.flatten()).backward()
+            times[name].append(time.perf_counter() - tick)
+    return {name: statistics.median(t[steps // 10:]) for name, t in times.items()}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=2000, help="optimizer steps of each side (default 2000)")
@@ -207,7 +277,9 @@ def main() -> int:
                         help="the cpu preset's parts (default: the reference answers)")
     parser.add_argument("--interleaved", type=int, default=200,
                         help="steps of each side taken in turn, for the median-step tokens/s (default 200; 0 skips)")
-    parser.add_argument("--no-runs", action="store_true", help="only the interleaved steps, not the whole runs")
+    parser.add_argument("--architecture", type=int, default=150,
+                        help="forward+backward steps of each architecture variant, in turn (default 150; 0 skips)")
+    parser.add_argument("--no-runs", action="store_true", help="only the interleaved measurements, not the whole runs")
     args = parser.parse_args()
     parts = TrainingParts.from_solutions() if args.parts == "solutions" else TrainingParts.builtin()
     train_tokens, val_tokens = load_tokens("train"), load_tokens("val")
@@ -216,6 +288,12 @@ def main() -> int:
         print(f"median step, {args.interleaved} steps of each side in turn, {torch.get_num_threads()} threads: "
               f"baseline {speed['baseline']:,.0f} tokens/s, cpu preset {speed['workbook']:,.0f} tokens/s, "
               f"ratio {speed['workbook'] / speed['baseline']:.3f}", flush=True)
+    if args.architecture:
+        costs = architecture_costs(args.architecture)
+        base = costs["GPT-2-style baseline"]
+        print(f"forward + backward, median of {args.architecture} in turn (what each CS336 choice costs):")
+        for name, seconds in costs.items():
+            print(f"  {name:<34}{seconds * 1e3:8.2f} ms{seconds / base:8.3f}x", flush=True)
     if args.no_runs:
         return 0
     seed = make_config("cpu").seed

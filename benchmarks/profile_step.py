@@ -2,6 +2,7 @@
 
     python benchmarks/profile_step.py              # the table and the A/B comparisons (about a minute)
     python benchmarks/profile_step.py --compile    # also torch.compile of the model (minutes on 2 cores)
+    python benchmarks/profile_step.py --compile-only
 
 Part 1 times each piece of a step in isolation, forward and backward, on the
 shapes of the cpu preset (batch 12 x 64 tokens, 4 layers, width 128), and
@@ -19,6 +20,7 @@ The write-up of one run is ``benchmarks/PROFILE.md``.
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import time
 
@@ -50,6 +52,12 @@ def compare(a, b, reps: int, rounds: int = 5) -> tuple[float, float]:
         times_a.append(median_seconds(a, reps))
         times_b.append(median_seconds(b, reps))
     return statistics.median(times_a), statistics.median(times_b)
+
+
+def report_pair(label: str, a, b, reps: int) -> None:
+    """One row of the candidates table: A's and B's median microseconds and B / A."""
+    ta, tb = compare(a, b, reps)
+    print(f"  {label:<64}{ta * 1e6:>9.0f}{tb * 1e6:>9.0f}{tb / ta:>8.2f}", flush=True)
 
 
 def forward_backward(module_fn, *inputs):
@@ -208,7 +216,27 @@ def rms_norm_sqrt_div(x, weight, eps=1e-5):
     return (x32 / rms * weight).to(x.dtype)
 
 
-def candidates(config, parts, reps: int, with_compile: bool) -> None:
+class HandWrittenRMSNorm(torch.autograd.Function):
+    """RMSNorm with its gradient written out (4 kernels forward, 7 backward, one autograd node):
+    ``grad_x = r * (g - x_hat * mean(g * x_hat))`` with ``g = grad * weight``, ``x_hat = x * r``."""
+
+    @staticmethod
+    def forward(ctx, x, weight, eps):
+        inv_rms = torch.linalg.vector_norm(x, dim=-1, keepdim=True).square_().div_(x.shape[-1]).add_(eps).rsqrt_()
+        normed = x * inv_rms
+        ctx.save_for_backward(normed, inv_rms, weight)
+        return normed * weight
+
+    @staticmethod
+    def backward(ctx, grad):
+        normed, inv_rms, weight = ctx.saved_tensors
+        g = grad * weight
+        mean_dot = torch.linalg.vecdot(g, normed, dim=-1).unsqueeze(-1).div_(normed.shape[-1])
+        grad_x = torch.addcmul(g, normed, mean_dot, value=-1).mul_(inv_rms)
+        return grad_x, (grad * normed).flatten(0, -2).sum(0), None
+
+
+def candidates(config, parts, reps: int) -> None:
     from lmtrain.data import load_tokens
 
     B, T, d = config.batch_size, config.context_length, config.d_model
@@ -228,9 +256,7 @@ def candidates(config, parts, reps: int, with_compile: bool) -> None:
     x = torch.randn(B, T, d, requires_grad=True)
     weight = torch.ones(d, requires_grad=True)
 
-    def report(label, a, b):
-        ta, tb = compare(a, b, reps)
-        print(f"  {label:<64}{ta * 1e6:>9.0f}{tb * 1e6:>9.0f}{tb / ta:>8.2f}")
+    report = functools.partial(report_pair, reps=reps)
 
     print(f"\ncandidates, A and B alternating in one process ({torch.get_num_threads()} threads):")
     print(f"  {'A -> B':<64}{'A (us)':>9}{'B (us)':>9}{'B/A':>8}")
@@ -247,6 +273,26 @@ def candidates(config, parts, reps: int, with_compile: bool) -> None:
     report("RMSNorm fwd+bwd: rsqrt and multiply -> F.rms_norm",
            forward_backward(model.layers[0].ln1, x),
            forward_backward(lambda x: F.rms_norm(x, (d,), model.layers[0].ln1.weight, 1e-5), x))
+    report("RMSNorm fwd+bwd: rsqrt and multiply -> aten._fused_rms_norm",
+           forward_backward(model.layers[0].ln1, x),
+           forward_backward(lambda x: torch.ops.aten._fused_rms_norm(x, [d], model.layers[0].ln1.weight, 1e-5)[0], x))
+    report("RMSNorm fwd+bwd: rsqrt and multiply -> gradient written by hand",
+           forward_backward(model.layers[0].ln1, x),
+           forward_backward(lambda x: HandWrittenRMSNorm.apply(x, model.layers[0].ln1.weight, 1e-5), x))
+    report("RMSNorm fwd+bwd -> F.layer_norm (one fused kernel each way)",
+           forward_backward(model.layers[0].ln1, x),
+           forward_backward(lambda x: F.layer_norm(x, (d,), model.layers[0].ln1.weight, None, 1e-5), x))
+    norm_step = training_step(model, parts.AdamW(model.parameters(), lr=1e-3), parts, load_tokens("train"), config)
+    original_forward = type(model.layers[0].ln1).forward
+
+    def hand_written_norms():
+        type(model.layers[0].ln1).forward = lambda self, x: HandWrittenRMSNorm.apply(x, self.weight, self.eps)
+        try:
+            norm_step()
+        finally:
+            type(model.layers[0].ln1).forward = original_forward
+
+    report("training step: autograd's RMSNorm -> the hand-written gradient", norm_step, hand_written_norms)
     logits = torch.randn(B, T, config.vocab_size)
     report("logits.float() of float32 logits -> the logits as they are",
            lambda: parts.cross_entropy(logits.float(), torch.zeros(B, T, dtype=torch.long)),
@@ -286,25 +332,42 @@ def candidates(config, parts, reps: int, with_compile: bool) -> None:
 
     if threads > 1:
         report(f"training step: {threads} threads -> 1 thread", with_threads(threads), with_threads(1))
-    if with_compile:
-        compiled = torch.compile(model)
-        tick = time.perf_counter()
-        training_step(compiled, optimizer, parts, train_tokens, config)()
-        print(f"  torch.compile: first step (compilation) took {time.perf_counter() - tick:.1f} s")
-        report("training step: eager model -> torch.compile(model)", step,
-               training_step(compiled, optimizer, parts, train_tokens, config))
+
+
+def compile_comparison(config, parts, reps: int) -> None:
+    """torch.compile of the model alone (the student's parts stay eager): compile time and step time.
+    Inductor keeps what it compiled on disk; set TORCHINDUCTOR_CACHE_DIR to an empty folder to time a
+    first compile as a fresh machine sees it."""
+    from lmtrain.data import load_tokens
+
+    train_tokens = load_tokens("train")
+    torch.manual_seed(0)
+    model = build_model(config)
+    optimizer = parts.AdamW(model.parameters(), lr=1e-3, betas=(config.beta1, config.beta2),
+                            weight_decay=config.weight_decay)
+    compiled = torch.compile(model)
+    tick = time.perf_counter()
+    training_step(compiled, optimizer, parts, train_tokens, config)()
+    print(f"\ntorch.compile: the first step (compilation) took {time.perf_counter() - tick:.1f} s")
+    report_pair("training step: eager model -> torch.compile(model)",
+                training_step(model, optimizer, parts, train_tokens, config),
+                training_step(compiled, optimizer, parts, train_tokens, config), reps)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=20, help="timed repetitions per measurement (median)")
     parser.add_argument("--compile", action="store_true", help="also measure torch.compile of the model")
+    parser.add_argument("--compile-only", action="store_true", help="only measure torch.compile of the model")
     args = parser.parse_args()
     config = make_config("cpu")
     parts = load_parts()
     print(f"parts: {', '.join(sorted(set(parts.origin.values())))}; torch {torch.__version__}")
-    profile_table(config, parts, args.reps)
-    candidates(config, parts, args.reps, args.compile)
+    if not args.compile_only:
+        profile_table(config, parts, args.reps)
+        candidates(config, parts, args.reps)
+    if args.compile or args.compile_only:
+        compile_comparison(config, parts, args.reps)
 
 
 if __name__ == "__main__":

@@ -130,6 +130,27 @@ def test_rmsnorm_closed_form():
     assert norm(x.bfloat16()).dtype == torch.bfloat16
 
 
+def test_rmsnorm_gradients_match_autograd_and_pytorchs_rms_norm():
+    """Gradients against gradcheck (float64: the norm must not drop to float32) and F.rms_norm's."""
+    torch.manual_seed(0)
+    norm = RMSNorm(16).double()
+    with torch.no_grad():
+        norm.weight.normal_()
+    x = torch.randn(3, 5, 16, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(norm, (x,))
+    grad = torch.randn(3, 5, 16, dtype=torch.float64)
+    ours = torch.autograd.grad(norm(x), (x, norm.weight), grad)
+    weight = norm.weight.detach().clone().requires_grad_(True)
+    builtin = torch.autograd.grad(F.rms_norm(x, (16,), weight, eps=1e-5), (x, weight), grad)
+    for a, b in zip(ours, builtin, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    # a zero row (all of its gradient through eps) and a frozen weight
+    zero = torch.zeros(2, 16, dtype=torch.float64, requires_grad=True)
+    norm.weight.requires_grad_(False)
+    (grad_zero,) = torch.autograd.grad(norm(zero).sum(), zero)
+    torch.testing.assert_close(grad_zero, norm.weight.expand(2, 16) / math.sqrt(1e-5))
+
+
 def test_swiglu_closed_form():
     torch.manual_seed(0)
     ffn = SwiGLU(6, 10)

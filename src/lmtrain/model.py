@@ -64,7 +64,7 @@ class RMSNorm(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         in_dtype = x.dtype
-        x = x.float()  # a no-op (no copy) for float32 inputs
+        x = x.to(torch.promote_types(in_dtype, torch.float32))  # bf16/fp16 raised; float32/64 as they are
         # rsqrt and a multiply: two kernels fewer than sqrt and a division, forward and backward
         # (benchmarks/PROFILE.md); equal to x / sqrt(...) up to float32 rounding.
         inv_rms = torch.rsqrt(x.pow(2).mean(dim=-1, keepdim=True) + self.eps)  # (..., 1)
