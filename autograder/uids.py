@@ -15,6 +15,7 @@ import errno
 import fcntl
 import os
 import stat
+import tempfile
 
 __all__ = ["SANDBOX_UID_BASE", "UID_COUNT", "UidLease", "lease_uid", "is_leased"]
 
@@ -22,8 +23,9 @@ __all__ = ["SANDBOX_UID_BASE", "UID_COUNT", "UidLease", "lease_uid", "is_leased"
 SANDBOX_UID_BASE = 1_990_000
 UID_COUNT = 1000
 
-#: Root-only and not world-writable, so no other user can hold (or fake) a lease.
-LEASE_DIR = "/run/lmtrain-sandbox-uids"
+#: Where the lock files live: root-only folders, so no other user can hold (or fake) a lease. The
+#: first that can be made is used; the second is for machines whose /run is missing or read-only.
+LEASE_DIRS = ("/run/lmtrain-sandbox-uids", os.path.join(tempfile.gettempdir(), "lmtrain-sandbox-uids"))
 
 
 class UidLease:
@@ -40,15 +42,20 @@ class UidLease:
 
 
 def _lease_dir() -> str:
-    try:
-        os.mkdir(LEASE_DIR, 0o700)
-    except FileExistsError:
-        pass
-    info = os.lstat(LEASE_DIR)
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o022:
-        raise RuntimeError(f"{LEASE_DIR} must be a folder owned by root and writable by root only; "
-                           "remove it and grade again")
-    return LEASE_DIR
+    for folder in LEASE_DIRS:
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            pass
+        except OSError:
+            continue  # no such parent, or a read-only file system: try the next place
+        info = os.lstat(folder)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o022:
+            raise RuntimeError(f"{folder} must be a folder owned by root and writable by root only; "
+                               "remove it and grade again")
+        return folder
+    raise RuntimeError(f"cannot make a folder for the sandbox uid leases in any of {', '.join(LEASE_DIRS)}; "
+                       "make one of them writable by root")
 
 
 def _lock_path(uid: int) -> str:

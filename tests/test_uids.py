@@ -57,3 +57,20 @@ def test_concurrent_sessions_run_as_different_uids(tmp_path):
         assert uids.is_leased(one.uid) and uids.is_leased(two.uid)
         held = one.uid
     assert not uids.is_leased(held)
+
+
+@needs_root
+def test_a_read_only_run_falls_back_and_a_foreign_folder_is_refused(tmp_path, monkeypatch):
+    fallback = tmp_path / "leases"
+    monkeypatch.setattr(uids, "LEASE_DIRS", ("/proc/no-such-folder/leases", str(fallback)))
+    lease = uids.lease_uid(7)
+    try:
+        assert (fallback / f"{lease.uid}.lock").is_file() and uids.is_leased(lease.uid)
+    finally:
+        lease.release()
+    planted = tmp_path / "planted"
+    planted.mkdir(mode=0o777)
+    os.chown(planted, 12345, 12345)  # made by another user, who could then hold or fake leases
+    monkeypatch.setattr(uids, "LEASE_DIRS", (str(planted),))
+    with pytest.raises(RuntimeError, match="owned by root and writable by root only"):
+        uids.lease_uid(0)
