@@ -159,7 +159,7 @@ class SandboxSpec:
     root_mount: str  # an empty folder the keeper may mount the sandbox root on
     data_dir: str | None = None  # course data, mounted read-only at <course>/data
     extra_paths: tuple = ()  # further folders the runner needs read-only (e.g. provided code)
-    slot: int = 0  # job slot: selects the sandbox uid
+    slot: int = 0  # job slot: names its cgroup; where the search for a free sandbox uid starts
     isolate: bool = True  # try namespaces + chroot + unprivileged uid
 
 def _libc():
@@ -356,8 +356,9 @@ def _drop_privileges(libc, uid: int, parent_alive: int | None = None) -> None:
 
 
 def _keeper_main(conn, spec: SandboxSpec, limits: Limits, provided: str, forbidden: list[str],
-                 cgroup_procs: str | None, uid: int) -> None:
-    """Target of the process forked by the fork server (see the module comment)."""
+                 cgroup_procs: str | None, uid: int | None) -> None:
+    """Target of the process forked by the fork server (see the module comment); ``uid``, leased by
+    the grader, is None exactly when the grader is not root or isolation is off (no uid switch)."""
     from .runner import notebook_loop
 
     _close_inherited_fds(conn.fileno())
@@ -541,8 +542,8 @@ class Session:
         os.set_blocking(self._conn.fileno(), False)
         procs = str(self._cgroup.path / "cgroup.procs") if self._cgroup else None
         self._process = context.Process(
-            target=_keeper_main, args=(child_end, spec, limits, provided, list(forbidden or []), procs,
-                  self._uid.uid if self._uid else uids.SANDBOX_UID_BASE + spec.slot), daemon=True)
+            target=_keeper_main, args=(child_end, spec, limits, provided, list(forbidden or []), procs, self.uid),
+            daemon=True)
         self._process.start()
         child_end.close()
         if spec.isolate and self._cgroup is None and os.geteuid() == 0:

@@ -50,6 +50,16 @@ def find_chromium() -> str | None:
     return None
 
 
+def chromium_or_skip(purpose: str) -> str:
+    """Chromium's path, or skip the calling test saying how to install it and what it is for."""
+    import pytest
+
+    path = find_chromium()
+    if path is None:
+        pytest.skip(f"Chromium not found: install it (Debian: apt-get install -y chromium) {purpose}")
+    return path
+
+
 class Browser:
     """One Chromium process and its CDP connection; pages are targets attached in flat mode."""
 

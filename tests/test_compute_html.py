@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chromium import find_chromium
+from chromium import chromium_or_skip, find_chromium
 
 REPO = Path(__file__).resolve().parents[1]
 PAGE = REPO / "data" / "compute.html"
@@ -93,10 +93,7 @@ def vector_fragments(vector: dict) -> list[str]:
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    path = find_chromium()
-    if path is None:
-        pytest.skip("Chromium not found: install it (Debian: apt-get install -y chromium) to test data/compute.html")
-    return path
+    return chromium_or_skip("to test data/compute.html")
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from autograder.course import REPO_ROOT
-from chromium import Browser, Page, find_chromium
+from chromium import Browser, Page, chromium_or_skip
 from lab_server import Lab, running_lab
 
 SHOTS = REPO_ROOT / "runs" / "lab-screenshots"
@@ -50,10 +50,7 @@ PAGE_STATE = """(() => {
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    path = find_chromium()
-    if path is None:
-        pytest.skip("Chromium not found: install it (Debian: apt-get install -y chromium) to test the labs in a browser")
-    return path
+    return chromium_or_skip("to test the labs in a browser")
 
 
 def print_shot(capsys, path: Path) -> None:

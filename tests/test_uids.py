@@ -7,7 +7,8 @@ import sys
 import pytest
 
 from autograder import uids
-from autograder.sandbox import Limits, SandboxSpec, Session
+from autograder.sandbox import Limits
+from test_hostile import _Box
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="uid leases live in a root-only folder")
 
@@ -43,19 +44,16 @@ def test_a_dead_graders_lease_is_free_again():
 
 @needs_root
 def test_concurrent_sessions_run_as_different_uids(tmp_path):
-    specs = []
-    for name in ("a", "b"):
-        staging = tmp_path / name / "stage"
-        (staging / "notebooks" / "nb").mkdir(parents=True)
-        (tmp_path / name / "root").mkdir()
-        specs.append(SandboxSpec(staging=str(staging), workdir="notebooks/nb",
-                                 root_mount=str(tmp_path / name / "root"), slot=0))
     limits = Limits(notebook_timeout=120.0, cell_timeout=60.0, memory_gb=1.0, max_processes=32)
-    with Session(specs[0], limits) as one, Session(specs[1], limits) as two:
-        assert one.isolated and two.isolated
-        assert one.uid != two.uid
-        assert uids.is_leased(one.uid) and uids.is_leased(two.uid)
-        held = one.uid
+    one, two = _Box(tmp_path / "a", limits), _Box(tmp_path / "b", limits)  # both at job slot 0
+    try:
+        assert one.session.isolated and two.session.isolated
+        assert one.session.uid != two.session.uid
+        assert uids.is_leased(one.session.uid) and uids.is_leased(two.session.uid)
+        held = one.session.uid
+    finally:
+        one.session.close()
+        two.session.close()
     assert not uids.is_leased(held)
 
 
