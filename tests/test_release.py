@@ -10,7 +10,7 @@ import pytest
 
 from _support import all_assignments, stock_nbgrader_grades
 from autograder.course import REPO_ROOT
-from autograder.release import canonical_notebook_text, generate_release
+from autograder.release import cell_text, generate_release
 
 ASSIGNMENTS = all_assignments()
 FIX = "run `make release` and commit notebooks/"
@@ -50,7 +50,7 @@ def _secret_lines(assignment):
     secret, public = set(), set()
     for cell in notebook["cells"]:
         inside = False
-        for line in "".join(cell["source"]).splitlines():
+        for line in cell_text(cell).splitlines():
             if "### BEGIN SOLUTION" in line or "### BEGIN HIDDEN TESTS" in line:
                 inside = True
             elif "### END SOLUTION" in line or "### END HIDDEN TESTS" in line:
@@ -68,7 +68,7 @@ def test_release_leaks_no_solution_or_hidden_test(assignment):
     released_lines = set()
     for path in (REPO_ROOT / "notebooks" / assignment).glob("*.ipynb"):
         for cell in json.loads(path.read_text())["cells"]:
-            released_lines.update(line.strip() for line in "".join(cell["source"]).splitlines())
+            released_lines.update(line.strip() for line in cell_text(cell).splitlines())
     leaked = sorted(_secret_lines(assignment) & released_lines)
     assert not leaked, f"notebooks/{assignment} contains solution or hidden-test lines, e.g. {leaked[:3]}"
 
@@ -108,7 +108,7 @@ def test_each_stub_names_its_task(assignment):
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if cell["cell_type"] == "code" and meta.get("solution"):
             expected = f'raise NotImplementedError("{meta["grade_id"]}: replace this line with your answer.")'
-            assert expected in cell["source"], f"{assignment}: the stub of {meta['grade_id']} does not name it"
+            assert expected in cell_text(cell), f"{assignment}: the stub of {meta['grade_id']} does not name it"
 
 
 # ---------------------------------------------------------------------------
@@ -153,7 +153,7 @@ def test_translated_release_leaks_no_solution_or_hidden_test(assignment, edition
     released_lines = set()
     for path in folder.glob("*.ipynb"):
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-            released_lines.update(line.strip() for line in "".join(cell["source"]).splitlines())
+            released_lines.update(line.strip() for line in cell_text(cell).splitlines())
     leaked = sorted(_secret_lines(assignment) & released_lines)
     assert not leaked, f"{EDITIONS[edition]}/{assignment} contains solution or hidden-test lines, e.g. {leaked[:3]}"
 
