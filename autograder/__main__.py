@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder release | grade | merge``."""
+"""Command line: ``python -m autograder release | grade | merge | slurm``."""
 
 from __future__ import annotations
 
@@ -59,6 +59,30 @@ def main(argv: list[str] | None = None) -> int:
     merge.add_argument("--db-url", default=None)
     merge.add_argument("--format", type=_formats, default=("csv",))
     merge.add_argument("--notebooks", type=_names, default=None)
+    slurm = commands.add_parser("slurm", help="grade a class on Slurm: a job array of shards, then a merge job")
+    slurm.add_argument("submissions", type=Path, help="as for grade (a path every node can read)")
+    slurm.add_argument("--out", type=Path, required=True,
+                       help="output folder every node can write: the merged outputs, shards/, slurm/ (scripts, logs)")
+    slurm.add_argument("--shards", type=int, required=True, help="array tasks, each grading 1/N of the students")
+    slurm.add_argument("--jobs", type=int, default=1, help="notebooks graded at once in each shard (= --cpus-per-task)")
+    slurm.add_argument("--timeout", type=float, default=300.0, help="as for grade")
+    slurm.add_argument("--cell-timeout", type=float, default=120.0, help="as for grade")
+    slurm.add_argument("--memory", type=float, default=4.0, help="GB per notebook, enforced by the grader's sandbox")
+    slurm.add_argument("--max-processes", type=int, default=128, help="as for grade")
+    slurm.add_argument("--notebooks", type=_names, default=None, help="as for grade")
+    slurm.add_argument("--force", action="store_true", help="as for grade")
+    slurm.add_argument("--format", type=_formats, default=("csv",), help="as for grade")
+    slurm.add_argument("--db-url", default=None, help="the merge's gradebook, as for grade")
+    slurm.add_argument("--sbatch", action="append", default=[], metavar="ARG",
+                       help="an sbatch option for both jobs, e.g. --sbatch=--partition=cpu --sbatch=--time=02:00:00")
+    slurm.add_argument("--wait", action="store_true", help="return when the merge job has ended, with its status")
+
+    slurm_merge = commands.add_parser("slurm-merge", help="(run by the merge job) merge the shards that finished")
+    slurm_merge.add_argument("out", type=Path)
+    slurm_merge.add_argument("--shards", type=int, required=True)
+    slurm_merge.add_argument("--format", type=_formats, default=("csv",))
+    slurm_merge.add_argument("--db-url", default=None)
+    slurm_merge.add_argument("--notebooks", type=_names, default=None)
     args = parser.parse_args(argv)
 
     if args.command == "release":
@@ -104,6 +128,42 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ERROR {exc}", file=sys.stderr)
             return 1
         return 0
+    if args.command == "slurm":
+        from .slurm import SlurmError, submit, write_scripts
+
+        if args.shards < 1 or args.jobs < 1:
+            parser.error("--shards and --jobs must be at least 1")
+        if not args.submissions.exists():
+            parser.error(f"{args.submissions} does not exist: give the folder of submissions")
+        grade_args = ["--timeout", str(args.timeout), "--cell-timeout", str(args.cell_timeout),
+                      "--memory", str(args.memory), "--max-processes", str(args.max_processes)]
+        grade_args += ["--notebooks", ",".join(args.notebooks)] if args.notebooks else []
+        grade_args += ["--force"] if args.force else []
+        out = args.out.resolve()
+        grade_script, merge_script = write_scripts(args.submissions.resolve(), out, args.shards, grade_args,
+                                                   jobs=args.jobs, memory_gb=args.memory, formats=args.format,
+                                                   db_url=args.db_url, names=args.notebooks)
+        try:
+            array, merge_job, status = submit(grade_script, merge_script, args.sbatch, wait=args.wait)
+        except SlurmError as exc:
+            print(f"ERROR {exc}", file=sys.stderr)
+            print(f"TIP the scripts are in {grade_script.parent}; fix the cause and run the same command again "
+                  "(shards that finished are not graded twice).", file=sys.stderr)
+            return 1
+        print(f"submitted the array {array} ({args.shards} shards) and the merge job {merge_job}; "
+              f"watch with: squeue -j {array},{merge_job}")
+        if status is None:
+            print(f"the merged grades will be in {out}; {out}/shards.csv says which shards finished")
+            return 0
+        merge_log = out / "slurm" / "merge.out"
+        print(merge_log.read_text(errors="replace") if merge_log.exists() else f"(no {merge_log})")
+        return status
+    if args.command == "slurm-merge":
+        from .slurm import merge_shards
+
+        outcomes = merge_shards(args.out, args.shards, formats=args.format, db_url=args.db_url,
+                                names=args.notebooks)
+        return 0 if all(o.ok for o in outcomes) else 1
     return 2
 
 
