@@ -33,7 +33,7 @@ from .pipeline import GradeOptions, grade_one, released
 from .plan import SourceNotebook
 from .sandbox import Limits, start_fork_server
 from .scoring import NotebookResult
-from .submissions import Submission, discover
+from .submissions import Discovery, Submission, discover, signatures_of
 
 __all__ = ["grade_class", "grade_notebook", "load_course", "merge_outputs", "shard_of", "run_key", "pair_key"]
 
@@ -133,7 +133,7 @@ def grade_class(
     try:
         course = load_course(options.course_root, names)
         log.info("grading %s into %s: notebooks %s, jobs %d, shard %s", submissions, out, ", ".join(course), jobs, shard)
-        found = discover(submissions, sorted(set(released(options.course_root)) | set(course)))
+        found = _discover(submissions, options.course_root, course)
         for message in found.warnings:
             log.warning("%s", message)
         for name, reason in found.rejected:
@@ -151,6 +151,7 @@ def grade_class(
             key = pair_key(this_run, assignment, sub.notebooks)
             state = None if force else load_state(state_path(out, student, assignment))
             if state is not None and state.get("key") == key:
+                _refresh_files(out, state, sub, student, assignment)
                 continue
             todo.append((student, assignment, key))
         log.info("%d notebooks, %d already graded with the same input", len(pairs), len(pairs) - len(todo))
@@ -167,6 +168,31 @@ def grade_class(
         log.removeHandler(handler)
         handler.close()
         os.umask(previous_umask)
+
+
+def _discover(submissions: Path, root: Path, course: dict) -> Discovery:
+    """The class's notebooks; one handed in under another name is matched by the release's cell ids."""
+    names = sorted(set(released(root)) | set(course))
+    releases = {}
+    for name in names:
+        path = root / RELEASE_DIR / name / f"{name}.ipynb"
+        releases[name] = course[name].release if name in course else json.loads(path.read_text(encoding="utf-8"))
+    return discover(submissions, names, signatures_of(releases))
+
+
+def _found_files(sub: Submission, assignment: str) -> dict:
+    """What discovery found for one (student, notebook), as fields of its result (not inputs of its grade)."""
+    return {"submitted_file": sub.files.get(assignment, ""), "file_notes": list(sub.notes.get(assignment, [])),
+            "other_files": list(sub.unmatched)}
+
+
+def _refresh_files(out: Path, state: dict, sub: Submission, student: str, assignment: str) -> None:
+    """A grade kept from an earlier run gets this run's file notes (a renamed copy, a stray file)."""
+    found = _found_files(sub, assignment)
+    if all(state["result"].get(name) == value for name, value in found.items()):
+        return
+    state["result"].update(found)
+    write_atomic(state_path(out, student, assignment), json.dumps(state, sort_keys=True, indent=1))
 
 
 def _run_pairs(todo, submissions: dict, course, out: Path, jobs: int, options: GradeOptions, forbidden, progress: bool) -> None:
@@ -193,6 +219,8 @@ def _run_pairs(todo, submissions: dict, course, out: Path, jobs: int, options: G
             started = time.monotonic()
             result = grade_one(course, assignment, student, sub.notebooks, sub.problems, options=options,
                                slot=slot, workroot=workroot, forbidden=forbidden)
+            for name, value in _found_files(sub, assignment).items():
+                setattr(result, name, value)
             for note in result.notes:
                 log.warning("%s/%s: %s", student, assignment, note)
             log.info("%s/%s: %s %g/%g %s (%.2f s)", student, assignment, result.status, result.score,

@@ -183,7 +183,7 @@ def feedback_html(result: NotebookResult, source: SourceNotebook) -> str:
         + (f" autograded, plus {sum(p for _, p in result.manual):g} graded by hand" if result.manual else "") + ". "
         f"Status: <b>{esc(result.status)}</b>{(': ' + esc(source.redact(result.detail))) if result.detail else ''}.</p>",
     ]
-    notes = [d for k, d in result.integrity if k in _STUDENT_VISIBLE_INTEGRITY]
+    notes = result.file_notes + result.other_files + [d for k, d in result.integrity if k in _STUDENT_VISIBLE_INTEGRITY]
     if notes:
         parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
     parts.append("<h2>Tests</h2><table><tr><th>test</th><th>points</th><th>result</th><th>details</th></tr>")
@@ -225,6 +225,10 @@ def gradescope_results(results: list[NotebookResult], course: dict) -> dict:
     }
 
 
+#: Lines of each list under the summary table (the log has them all).
+_LISTED = 50
+
+
 def summary_table(results: list[NotebookResult], course: dict) -> str:
     header = (f"{'notebook':<28}{'graded':>8}{'missing':>9}{'timeout':>9}{'memory':>8}{'error':>7}{'integrity':>11}"
               f"{'mean':>9}{'max':>6}")
@@ -239,7 +243,15 @@ def summary_table(results: list[NotebookResult], course: dict) -> str:
             f"{counts['error']:>7}"
             f"{counts['integrity']:>11}{mean:>9.2f}{course[name].max_score:>6g}"
         )
+    renamed = sorted(f"{r.student_id}/{r.notebook}: {note}" for r in results for note in r.file_notes)
+    strays = sorted({f"{r.student_id}: {note}" for r in results for note in r.other_files})
+    for title, found in (("graded from another file than NOTEBOOK.ipynb", renamed),
+                         ("not graded (none of the course's notebooks)", strays)):
+        if found:
+            lines += ["", f"{title}: {len(found)}"] + [f"  {line}" for line in found[:_LISTED]]
+            lines += [f"  ... and {len(found) - _LISTED} more (grading.log)"] if len(found) > _LISTED else []
     return "\n".join(lines)
+
 
 
 # ---------------------------------------------------------------------------

@@ -55,6 +55,11 @@ class NotebookResult:
     fingerprint: str | None = None
     notes: list = field(default_factory=list)  # sandbox notes for the log (not in report.json)
     manual: list = field(default_factory=list)  # [grade_id, points] of hand-graded answers
+    unanswered: bool = False  # handed in, but every answer cell is still the release's stub
+    # what discovery found, for the student (set by the class run; not an input of the grade):
+    submitted_file: str = ""  # the file graded, as the student named it
+    file_notes: list = field(default_factory=list)  # why that file (another name, a second copy)
+    other_files: list = field(default_factory=list)  # the student's files that are none of the notebooks
 
     @classmethod
     def from_dict(cls, data: dict) -> "NotebookResult":
