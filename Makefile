@@ -41,6 +41,22 @@ lab: $(STAMP)
 lab-instructor: $(STAMP)
 	$(call start_lab,instructor,$(CURDIR),en)
 
+## make check: run copies of the notebooks and print each graded cell's visible checks (NB=01 for
+## one notebook, EDITION=zh for notebooks-zh/); the notebooks themselves are never written.
+## make handin: check the notebooks against the release and zip them into handin.zip (EDITION=en|zh
+## picks the edition where a notebook holds answers in both). Both also ship in the student repository.
+## make student-repo DEST=dir: write the repository a class is given, a new git repository (instructors).
+.PHONY: check handin student-repo
+check: $(STAMP)
+	@$(PY) -m lmtrain.check --edition $(EDITION) $(if $(NB),--notebook $(NB))
+
+handin: $(STAMP)
+	@$(PY) -m lmtrain.handin $(if $(filter command line environment,$(origin EDITION)),--edition $(EDITION))
+
+student-repo: $(STAMP)
+	@test -n "$(DEST)" || { echo "make student-repo: say where, e.g. make student-repo DEST=../cs336-training-student" >&2; exit 2; }
+	$(PY) -m autograder student-repo $(DEST)
+
 ## make test: the whole suite (package tests, corpora, release checks, nbval of solutions/).
 ## --dist loadfile keeps each test file on one worker: the cells of one notebook (nbval runs them
 ## in one kernel) and the autograder tests (they share a graded class) stay together.

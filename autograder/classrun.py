@@ -27,7 +27,7 @@ from pathlib import Path
 from lmtrain.notebook import cells_of
 
 from .course import RELEASE_DIR, REPO_ROOT, SOURCE_DIR, assignments
-from .grading_key import pair_key, run_key
+from .grading_key import pair_key, run_key, run_parts
 from .outputs import load_state, render, state_path, summary_table, write_atomic
 from .pipeline import GradeOptions, grade_one, released
 from .plan import SourceNotebook
@@ -145,7 +145,7 @@ def grade_class(
             students = [s for s in students if shard_of(s, count) == index]
         pairs = [(s, a) for s in students for a in course]
         todo = []
-        this_run = run_key(options.course_root, options.limits, options.isolate)
+        this_run = run_parts(options.course_root, options.limits, options.isolate)
         for student, assignment in pairs:
             sub = found.submissions[student]
             key = pair_key(this_run, assignment, sub.notebooks)

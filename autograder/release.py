@@ -51,6 +51,7 @@ __all__ = [
     "task_points",
     "add_points_lines",
     "points_line",
+    "total_line",
     "generate_release",
     "write_release",
 ]
@@ -240,6 +241,17 @@ _POINTS_LINE = {
            "written": "**分值：{total} 分。** 书面回答 {cells}，由教师评阅。",
            "cell": "`{id}` {points} 分", "separator": "，"},
 }
+# The notebook's total, under its title ("# 3. AdamW, ..."): the first thing a student reads.
+_TITLE = re.compile(r"^# \S")
+_TOTAL_LINE = {
+    "en": {"line": "**This notebook: {total} {points}** in {cells} {cell_word}{written}.",
+           "points": ("point", "points"), "cell_word": ("graded cell", "graded cells"),
+           "written": ", {count} of them {answers} graded by your instructor",
+           "answers": ("a written answer", "written answers")},
+    "zh": {"line": "**本笔记本：共 {total} {points}**，分布在 {cells} {cell_word}中{written}。",
+           "points": ("分", "分"), "cell_word": ("个评分单元格", "个评分单元格"),
+           "written": "，其中 {count} 个是由教师评阅的{answers}", "answers": ("书面回答", "书面回答")},
+}
 
 
 @dataclass(frozen=True)
@@ -309,9 +321,28 @@ def points_line(task: TaskPoints, language: str) -> str:
     return words["written" if task.written else "tests"].format(total=f"{task.total:g}", cells=cells)
 
 
+def total_line(tasks: list[TaskPoints], language: str) -> str:
+    """"**This notebook: 20 points** in 12 graded cells." in ``language``: the sum of every task's
+    points, counting the graded cells that carry points (helper cells carry none)."""
+    words = _TOTAL_LINE[language]
+    total = sum(task.total for task in tasks)
+    cells = sum(1 for task in tasks for _, points in task.cells if points)
+    written = sum(1 for task in tasks if task.written for _, points in task.cells if points)
+    return words["line"].format(
+        total=f"{total:g}", points=words["points"][total != 1], cells=cells, cell_word=words["cell_word"][cells != 1],
+        written=words["written"].format(count=written, answers=words["answers"][written != 1]) if written else "")
+
+
 def add_points_lines(notebook: dict, tasks: list[TaskPoints], language: str, name: str = "the notebook") -> dict:
-    """Insert each task's points line under its heading (found by its number, so a translated
-    heading works too); ``tasks`` come from the English notebook."""
+    """Insert the notebook's total under its title (the first "# " heading; the release header
+    above it is a quote) and each task's points line under its heading (found by its number, so
+    a translated heading works too); ``tasks`` come from the English notebook."""
+    title = next((cell for cell in notebook["cells"]
+                  if cell["cell_type"] == "markdown" and _TITLE.match(cell_text(cell))), None)
+    if title is None:
+        raise TranslationError(f"{name}: no cell starts with the notebook's title ('# N. ...'): the total goes under it.")
+    first, _, rest = cell_text(title).partition("\n")
+    title["source"] = "\n".join([first, "", total_line(tasks, language), *([rest] if rest else [])])
     by_id = {cell["id"]: cell for cell in notebook["cells"]}
     for task in tasks:
         lines = cell_text(by_id[task.cell_id]).split("\n")
@@ -450,8 +481,6 @@ def write_release(root: Path = REPO_ROOT) -> list[str]:
         _replace(chinese, root / EDITIONS["zh"], names)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    from .manifest import write_manifest  # here, not at the top: it reads this module's task_points
-    write_manifest(root)  # what make check and make handin compare with (src/lmtrain/release_manifest.json)
     return names
 
 

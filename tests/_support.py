@@ -59,8 +59,9 @@ def _course() -> dict:
     return _COURSE
 
 
-def submission_with_answer(function: str, answer_source: str) -> bytes:
-    """The release notebook of ``function`` with the reference answers, ``function``'s replaced."""
+def submission_with_answer(function: str, answer_source: str, unanswered: tuple[str, ...] = ()) -> bytes:
+    """The release notebook of ``function`` with the reference answers, ``function``'s replaced
+    and those named in ``unanswered`` left as released (a half-done notebook)."""
     assignment = ANSWER_NOTEBOOKS[function]
     source = json.loads(notebook_path(assignment, "solutions").read_text(encoding="utf-8"))
     reference = {nbgrader_meta(c).get("grade_id"): cell_source(c) for c in source["cells"] if nbgrader_meta(c).get("solution")}
@@ -70,7 +71,8 @@ def submission_with_answer(function: str, answer_source: str) -> bytes:
         gid = nbgrader_meta(cell).get("grade_id")
         if cell.get("cell_type") == "code" and nbgrader_meta(cell).get("solution"):
             found = found or gid == function
-            cell["source"] = answer_source if gid == function else reference[gid]
+            if gid not in unanswered:
+                cell["source"] = answer_source if gid == function else reference[gid]
     if not found:
         raise LookupError(f"no answer cell with grade_id {function!r} in the notebook of {function}")
     return json.dumps(release).encode("utf-8")
@@ -136,3 +138,16 @@ def stock_nbgrader_grades(assignment: str, submissions: dict[str, Path], scratch
             submitted = gradebook.find_submission_notebook(assignment, assignment, student)
             grades[student] = {g.name: (g.score, g.max_score) for g in submitted.grades if g.cell.cell_type == "code"}
     return grades
+
+
+def honest_submission(assignment: str, **answers: str) -> bytes:
+    """The release notebook of ``assignment`` with every reference answer, ``answers`` (function ->
+    source) in place of some of them: an honest student, or one with the given mistakes."""
+    source = json.loads(notebook_path(assignment, "solutions").read_text(encoding="utf-8"))
+    reference = {nbgrader_meta(c).get("grade_id"): cell_source(c) for c in source["cells"] if nbgrader_meta(c).get("solution")}
+    release = json.loads(notebook_path(assignment, "notebooks").read_text(encoding="utf-8"))
+    for cell in release["cells"]:
+        gid = nbgrader_meta(cell).get("grade_id")
+        if cell.get("cell_type") == "code" and nbgrader_meta(cell).get("solution"):
+            cell["source"] = answers.get(gid, reference[gid])
+    return json.dumps(release).encode("utf-8")

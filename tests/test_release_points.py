@@ -1,8 +1,10 @@
-"""Each task's points, written by the release under the task's heading, equal the graded cells' metadata.
+"""The points a student reads equal the graded cells' metadata, which is what the grader awards.
 
-The release finds where a task is stated (the closest "## Task N.M" heading above its answer cell)
+The release writes each task's points under the task's heading and the notebook's total under its
+title. It finds where a task is stated (the closest "## Task N.M" heading above its answer cell)
 and which graded cells are the task's (their grade_id starts with the function's name). These
-tests recompute both from the source notebooks in a simpler way and compare.
+tests recompute both from the source notebooks in a simpler way and compare. Each graded cell's
+first line starts with its own points, typed by hand: they are checked against the metadata too.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from autograder.release import (
     cell_text,
     points_line,
     task_points,
+    total_line,
 )
 
 ASSIGNMENTS = assignments(REPO_ROOT)
@@ -30,6 +33,14 @@ LINE = {
     "zh": re.compile(r"^\*\*分值：(?P<total>[\d.]+) 分。\*\* (?:评分单元格：(?P<cells>.+)。|书面回答 (?P<written>.+)，由教师评阅。)$"),
 }
 ITEM = {"en": re.compile(r"`(\w+)` ([\d.]+)"), "zh": re.compile(r"`(\w+)` ([\d.]+) 分")}
+TOTAL = {
+    "en": re.compile(r"^\*\*This notebook: (?P<total>[\d.]+) points?\*\* in (?P<cells>\d+) graded cells?"
+                     r"(?:, (?P<written>\d+) of them (?:a )?written answers? graded by your instructor)?\.$"),
+    "zh": re.compile(r"^\*\*本笔记本：共 (?P<total>[\d.]+) 分\*\*，分布在 (?P<cells>\d+) 个评分单元格中"
+                     r"(?:，其中 (?P<written>\d+) 个是由教师评阅的书面回答)?。$"),
+}
+# "# (2 points) cross_entropy: values ..."; a helper cell "# (0 points: helpers, nothing to answer) ...".
+FIRST_LINE = re.compile(r"^# \((?P<points>\d+(?:\.\d+)?) points?(?P<helper>: helpers, nothing to answer)?\) \S")
 EDITION_IDS = sorted(EDITIONS)
 
 
@@ -69,6 +80,23 @@ def test_points_lines_match_the_graded_cells_metadata(assignment, edition):
         assert items == {gid: metadata[gid] for gid in items}, f"{assignment}, cell {cell_id}: {items} vs the metadata"
         assert total == sum(items.values()), f"{assignment}, cell {cell_id}: total {total} is not the sum of {items}"
     assert sum(total for _, _, total, _ in lines) == sum(metadata.values())
+
+
+@pytest.mark.parametrize("edition", EDITION_IDS)
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_total_sits_under_the_notebooks_title(assignment, edition):
+    notebook = _load(REPO_ROOT / EDITIONS[edition] / assignment / f"{assignment}.ipynb")
+    title = next(c for c in notebook["cells"] if c["cell_type"] == "markdown" and cell_text(c).startswith("# "))
+    lines = cell_text(title).split("\n")
+    match = TOTAL[edition].match(lines[2])
+    assert lines[1] == "" and match, f"{EDITIONS[edition]}/{assignment}: no total under the title: {lines[:3]}"
+    cells = [c for c in _load(REPO_ROOT / "solutions" / assignment / f"{assignment}.ipynb")["cells"]
+             if c["metadata"].get("nbgrader", {}).get("grade")]
+    points = [float(c["metadata"]["nbgrader"]["points"]) for c in cells]
+    written = sum(1 for c, p in zip(cells, points) if p and c["cell_type"] == "markdown")
+    assert float(match["total"]) == sum(points), f"{assignment}: the total says {match['total']}, the metadata {sum(points)}"
+    assert int(match["cells"]) == sum(1 for p in points if p), f"{assignment}: {match['cells']} graded cells?"
+    assert int(match["written"] or 0) == written, f"{assignment}: {match['written']} written answers, the metadata {written}"
 
 
 def _task_headings(assignment: str) -> list[tuple[str, str, str]]:
@@ -122,14 +150,18 @@ def _nb(*cells):
     return {"cells": list(cells)}
 
 
+def _titled(*cells):
+    return _nb(_cell("title", "markdown", "# 9. Title"), *cells)
+
+
 def test_one_heading_can_state_several_functions():
-    notebook = _nb(_cell("t", "markdown", "## Task 3.4: FLOPs\n\nText."), _answer("forward_flops"), _answer("adamw_step_flops"),
-                   _graded("forward_flops_counter", 2), _graded("adamw_step_flops_per_parameter", 1))
+    notebook = _titled(_cell("t", "markdown", "## Task 3.4: FLOPs\n\nText."), _answer("forward_flops"), _answer("adamw_step_flops"),
+                       _graded("forward_flops_counter", 2), _graded("adamw_step_flops_per_parameter", 1))
     (task,) = task_points(notebook)
     assert (task.cell_id, task.number, task.total) == ("t", "3.4", 3)
     assert task.cells == (("forward_flops_counter", 2), ("adamw_step_flops_per_parameter", 1))
     add_points_lines(notebook, [task], "en")
-    assert notebook["cells"][0]["source"] == (
+    assert notebook["cells"][1]["source"] == (
         "## Task 3.4: FLOPs\n\n**Points: 3.** Graded cells: `forward_flops_counter` 2, `adamw_step_flops_per_parameter` 1.\n\nText.")
 
 
@@ -163,21 +195,49 @@ def test_a_translated_heading_is_found_by_its_number():
     tasks = task_points(english)
     chinese = _nb(_cell("t", "markdown", "# 1. 标题\n\n## 任务 1.1：`f`\n\n编写 f。"), _answer("f"), _graded("f_values", 2))
     add_points_lines(chinese, tasks, "zh")
-    assert chinese["cells"][0]["source"] == "# 1. 标题\n\n## 任务 1.1：`f`\n\n**分值：2 分。** 评分单元格：`f_values` 2 分。\n\n编写 f。"
-    lost = _nb(_cell("t", "markdown", "## 任务：`f`"), _answer("f"), _graded("f_values", 2))
+    assert chinese["cells"][0]["source"] == ("# 1. 标题\n\n**本笔记本：共 2 分**，分布在 1 个评分单元格中。\n\n"
+                                             "## 任务 1.1：`f`\n\n**分值：2 分。** 评分单元格：`f_values` 2 分。\n\n编写 f。")
+    lost = _titled(_cell("t", "markdown", "## 任务：`f`"), _answer("f"), _graded("f_values", 2))
     with pytest.raises(TranslationError, match="must keep the heading of task 1.1"):
         add_points_lines(lost, tasks, "zh", "nb.zh.md")
 
 
+def test_the_total_counts_points_cells_and_written_answers():
+    tests = _titled(_cell("t", "markdown", "## Task 1.1: `f`"), _answer("f"), _graded("f_helpers", 0), _graded("f_a", 0.5),
+                    _graded("f_b", 1))
+    assert total_line(task_points(tests), "en") == "**This notebook: 1.5 points** in 2 graded cells."
+    assert total_line(task_points(tests), "zh") == "**本笔记本：共 1.5 分**，分布在 2 个评分单元格中。"
+    one = _titled(_cell("t", "markdown", "## Task 1.1: `f`"), _answer("f"), _graded("f_a", 1))
+    assert total_line(task_points(one), "en") == "**This notebook: 1 point** in 1 graded cell."
+    mixed = _titled(_cell("t", "markdown", "## Task 1.1: `f`"), _answer("f"), _graded("f_a", 2),
+                    _cell("q", "markdown", "### Question 1.2 (written)"), _answer("q_written", "markdown"))
+    assert total_line(task_points(mixed), "en") == (
+        "**This notebook: 3 points** in 2 graded cells, 1 of them a written answer graded by your instructor.")
+    assert total_line(task_points(mixed), "zh") == "**本笔记本：共 3 分**，分布在 2 个评分单元格中，其中 1 个是由教师评阅的书面回答。"
+    untitled = _nb(_cell("t", "markdown", "## Task 1.1: `f`"), _answer("f"), _graded("f_a", 1))
+    with pytest.raises(TranslationError, match="no cell starts with the notebook's title"):
+        add_points_lines(untitled, task_points(untitled), "en", "nb.md")
+
+
+@pytest.mark.parametrize("folder", ["solutions", *EDITIONS.values()])
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_points_written_in_a_graded_cell_match_its_metadata(assignment):
-    """A graded cell's first line may end with "(2 points)"; that number is typed by hand, so it
-    must agree with the nbgrader metadata the grader awards (and the release prints)."""
-    cells = _load(REPO_ROOT / "solutions" / assignment / f"{assignment}.ipynb")["cells"]
+def test_every_graded_cell_starts_with_its_points(assignment, folder):
+    """The points open a graded cell's first line ("# (2 points) cross_entropy: ..."), where a lab
+    1280 px wide shows them (at the end of a long line they were cut off). They are typed by hand,
+    so they must agree with the metadata the grader awards. Written answers are the student's
+    text: their points are in the line under the question."""
+    path = REPO_ROOT / folder / assignment / f"{assignment}.ipynb"
+    if not path.is_file():
+        pytest.skip(f"{folder}/ is not generated yet (make release writes it)")
     wrong = []
-    for cell in cells:
+    for cell in _load(path)["cells"]:
         meta = cell["metadata"].get("nbgrader", {})
-        said = re.search(r"\((\d+(?:\.\d+)?) points?\)\s*$", cell_text(cell).split("\n")[0])
-        if meta.get("grade") and said and float(said[1]) != float(meta["points"]):
-            wrong.append(f"{meta['grade_id']}: says {said[1]}, metadata {meta['points']}")
-    assert not wrong, f"{assignment}: fix the first line or the points metadata: {wrong}"
+        if not meta.get("grade") or meta.get("solution"):
+            continue
+        first = cell_text(cell).split("\n")[0]
+        said = FIRST_LINE.match(first)
+        points = float(meta["points"])
+        if not said or float(said["points"]) != points or bool(said["helper"]) != (points == 0):
+            want = "(0 points: helpers, nothing to answer)" if points == 0 else f"({points:g} point{'s' * (points != 1)})"
+            wrong.append(f"{meta['grade_id']} ({points:g} points in its metadata) starts {first[:60]!r}, not '# {want} ...'")
+    assert not wrong, f"{folder}/{assignment}: fix the first line or the points metadata:\n  " + "\n  ".join(wrong)
