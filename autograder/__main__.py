@@ -1,8 +1,9 @@
-"""Command line: ``python -m autograder release | grade | merge | slurm``."""
+"""Command line: ``python -m autograder release | grade | merge | slurm | gradescope-zip``."""
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from pathlib import Path
 
@@ -83,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     slurm_merge.add_argument("--format", type=_formats, default=("csv",))
     slurm_merge.add_argument("--db-url", default=None)
     slurm_merge.add_argument("--notebooks", type=_names, default=None)
+    zip_parser = commands.add_parser("gradescope-zip", help="build the autograder zip to upload to Gradescope")
+    zip_parser.add_argument("--out", type=Path, default=Path("autograder.zip"), help="the zip to write (default autograder.zip)")
+    gs_run = commands.add_parser("gradescope-run", help="(run by Gradescope's run_autograder) grade ROOT/submission")
+    gs_run.add_argument("root", type=Path, help="Gradescope's folder: /autograder")
+    gs_run.add_argument("--memory", type=float, default=1.0, help="GB for the notebook (default 1)")
     args = parser.parse_args(argv)
 
     if args.command == "release":
@@ -164,6 +170,21 @@ def main(argv: list[str] | None = None) -> int:
         outcomes = merge_shards(args.out, args.shards, formats=args.format, db_url=args.db_url,
                                 names=args.notebooks)
         return 0 if all(o.ok for o in outcomes) else 1
+    if args.command == "gradescope-zip":
+        from .gradescope import build_zip
+
+        try:
+            path = build_zip(args.out)
+        except (ValueError, OSError, subprocess.CalledProcessError) as exc:
+            print(f"ERROR {exc}", file=sys.stderr)
+            return 1
+        print(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment "
+              "(README: 'Grade on Gradescope')")
+        return 0
+    if args.command == "gradescope-run":
+        from .gradescope import run
+
+        return run(args.root.resolve(), memory_gb=args.memory)
     return 2
 
 

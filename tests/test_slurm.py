@@ -8,7 +8,6 @@ with `--wait`, so a merge that waited forever would hang the test (the `timeout`
 from __future__ import annotations
 
 import csv
-import json
 import os
 import subprocess
 import sys
@@ -16,10 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from _support import submission_with_answer
+from _support import honest_submission, submission_with_answer
 from autograder.course import REPO_ROOT
 from lmtrain.loader import notebook_path
-from lmtrain.notebook import cell_source, nbgrader_meta
 from slurm_cluster import Unavailable, start_cluster
 
 NB = "01_cross_entropy"
@@ -128,15 +126,4 @@ def test_the_sandbox_not_slurm_stops_a_memory_hog(cluster, tmp_path):
 
 
 def _honest(**answers: str) -> bytes:
-    """The reference answers, with ``answers`` (function -> source) in their place."""
-    notebook = json.loads(submission_with_answer("cross_entropy", _reference("cross_entropy")))
-    for cell in notebook["cells"]:
-        gid = nbgrader_meta(cell).get("grade_id")
-        if nbgrader_meta(cell).get("solution") and gid in answers:
-            cell["source"] = answers[gid]
-    return json.dumps(notebook).encode()
-
-
-def _reference(function: str) -> str:
-    source = json.loads(notebook_path(NB, "solutions").read_text(encoding="utf-8"))
-    return next(cell_source(c) for c in source["cells"] if nbgrader_meta(c).get("grade_id") == function)
+    return honest_submission(NB, **answers)
