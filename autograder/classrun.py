@@ -27,7 +27,7 @@ from pathlib import Path
 from lmtrain.notebook import cells_of
 
 from .course import RELEASE_DIR, REPO_ROOT, SOURCE_DIR, assignments
-from .grading_key import pair_key, run_key, run_parts
+from .grading_key import PARTS, changed_parts, key_of, pair_key, pair_parts, run_key, run_parts
 from .outputs import load_state, render, state_path, summary_table, write_atomic
 from .pipeline import GradeOptions, grade_one, released
 from .plan import SourceNotebook
@@ -148,19 +148,19 @@ def grade_class(
         this_run = run_parts(options.course_root, options.limits, options.isolate)
         for student, assignment in pairs:
             sub = found.submissions[student]
-            key = pair_key(this_run, assignment, sub.notebooks)
-            state = None if force else load_state(state_path(out, student, assignment))
-            if state is not None and state.get("key") == key:
+            parts = pair_parts(this_run, assignment, sub.notebooks)
+            state = load_state(state_path(out, student, assignment))
+            if state is not None and state.get("key") == key_of(parts) and not force:
                 _refresh_files(out, state, sub, student, assignment)
                 continue
-            todo.append((student, assignment, key))
+            todo.append((student, assignment, parts, state))
         log.info("%d notebooks, %d already graded with the same input", len(pairs), len(pairs) - len(todo))
         forbidden = [str(out), str(submissions)]
         if db_url and db_url.startswith("sqlite:///"):
             forbidden.append(str(Path(db_url[len("sqlite:///"):]).resolve().parent))
-        _run_pairs(todo, found.submissions, course, out, jobs, options, forbidden, progress)
+        regrades = _run_pairs(todo, found.submissions, course, out, jobs, options, forbidden, progress)
         results = render(out, course, pairs, formats=formats, db_url=db_url)
-        table = summary_table(results, course)
+        table = summary_table(results, course) + _regrade_summary(regrades)
         log.info("summary\n%s", table)
         print(table)
         return results
@@ -195,9 +195,37 @@ def _refresh_files(out: Path, state: dict, sub: Submission, student: str, assign
     write_atomic(state_path(out, student, assignment), json.dumps(state, sort_keys=True, indent=1))
 
 
-def _run_pairs(todo, submissions: dict, course, out: Path, jobs: int, options: GradeOptions, forbidden, progress: bool) -> None:
+def _regrade_record(old: dict | None, parts: dict, result: NotebookResult) -> dict | None:
+    """What a re-grade changed, kept in the pair's state for ``regrade.csv``; None for a first grade."""
+    if not isinstance(old, dict) or not isinstance(old.get("result"), dict):
+        return None
+    before = old["result"]
+    if "parts" not in old:
+        why = ["unknown (graded before re-grades were recorded)"]
+    else:
+        why = [PARTS[name] for name in changed_parts(old["parts"], parts)] or ["nothing (--force)"]
+    tests = {t.get("grade_id"): [t.get("score", 0.0), t.get("status", "")] for t in before.get("tests", [])
+             if isinstance(t, dict)}
+    return {"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "changed": why,
+            "score": before.get("score", 0.0), "status": before.get("status", ""), "tests": tests}
+
+
+def _regrade_summary(regrades: list[tuple[str, str, float, float]]) -> str:
+    """How this run's re-grades moved the scores (regrade.csv has every test)."""
+    if not regrades:
+        return ""
+    up = sum(new > old for _, _, old, new in regrades)
+    down = sum(new < old for _, _, old, new in regrades)
+    count = f"{len(regrades)} notebook" + ("s" if len(regrades) != 1 else "")
+    return (f"\n\ngraded again: {count}, {up} went up, {down} went down, "
+            f"{len(regrades) - up - down} kept their score (regrade.csv says which tests and why)")
+
+
+def _run_pairs(todo, submissions: dict, course, out: Path, jobs: int, options: GradeOptions, forbidden,
+               progress: bool) -> list[tuple[str, str, float, float]]:
+    """Grade and save each pair; returns (student, notebook, old score, new score) of every re-grade."""
     if not todo:
-        return
+        return []
     start_fork_server()
     workroot = out / ".work"  # staging for the sandboxes; a killed run's leftovers go now
     shutil.rmtree(workroot, ignore_errors=True)
@@ -211,7 +239,7 @@ def _run_pairs(todo, submissions: dict, course, out: Path, jobs: int, options: G
         bar = tqdm(total=len(todo), unit="nb", desc="grading", file=sys.stderr, dynamic_ncols=True)
 
     def work(item):
-        student, assignment, key = item
+        student, assignment, parts, old = item
         with slot_lock:
             slot = slots.pop()
         try:
@@ -225,19 +253,27 @@ def _run_pairs(todo, submissions: dict, course, out: Path, jobs: int, options: G
                 log.warning("%s/%s: %s", student, assignment, note)
             log.info("%s/%s: %s %g/%g %s (%.2f s)", student, assignment, result.status, result.score,
                      result.max_score, result.detail, time.monotonic() - started)
-            state = {"key": key, "result": asdict(result)}
+            state = {"key": key_of(parts), "parts": parts, "result": asdict(result)}
+            regrade = _regrade_record(old, parts, result)
+            if regrade is not None:
+                state["regrade"] = regrade
+                log.info("%s/%s: graded again, %g -> %g (changed: %s)", student, assignment, regrade["score"],
+                         result.score, ", ".join(regrade["changed"]))
             write_atomic(state_path(out, student, assignment), json.dumps(state, sort_keys=True, indent=1))
-            return result
+            return (student, assignment, regrade["score"], result.score) if regrade is not None else None
         finally:
             with slot_lock:
                 slots.append(slot)
 
+    regrades = []
     try:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             futures = [pool.submit(work, item) for item in todo]
             for future in as_completed(futures):
                 try:
-                    future.result()
+                    regrade = future.result()
+                    if regrade is not None:
+                        regrades.append(regrade)
                 except Exception:  # noqa: BLE001 - a grader bug: logged, that pair stays ungraded
                     log.exception("grading failed")
                     raise
@@ -247,6 +283,7 @@ def _run_pairs(todo, submissions: dict, course, out: Path, jobs: int, options: G
         if bar is not None:
             bar.close()
         shutil.rmtree(workroot, ignore_errors=True)
+    return sorted(regrades)
 
 
 

@@ -24,7 +24,7 @@ from .protocol import safe_text
 from .scoring import STATUSES, NotebookResult, TestResult
 
 __all__ = ["render", "feedback_html", "gradescope_results", "summary_table", "write_gradebook", "write_atomic",
-           "csv_cell", "load_state", "state_path"]
+           "csv_cell", "load_state", "state_path", "regrade_csv"]
 
 #: The version of the state and report format (the cache key hashes the grader's code itself).
 REPORT_VERSION = "2"
@@ -82,12 +82,13 @@ def load_state(path: Path) -> dict | None:
 
 def render(out: Path, course: dict, pairs: list, *, formats=("csv",), db_url: str | None = None) -> list[NotebookResult]:
     """Write grades.csv, report.json, integrity.csv, feedback (and results.json) from the states."""
-    results = []
+    results, regrades = [], []
     for student, assignment in sorted(pairs):
         state = load_state(state_path(out, student, assignment))
         if state is None:
             raise RuntimeError(f"no grade for {student}/{assignment}: run the grade command again")
         results.append(NotebookResult.from_dict(state["result"]))
+        regrades.append(state.get("regrade"))
     _similar_pairs(results)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -116,6 +117,7 @@ def render(out: Path, course: dict, pairs: list, *, formats=("csv",), db_url: st
     rows = sorted({(csv_cell(r.student_id), r.notebook, k, csv_cell(d)) for r in results for k, d in r.integrity})
     writer.writerows(rows)
     write_atomic(out / "integrity.csv", buffer.getvalue())
+    write_atomic(out / "regrade.csv", regrade_csv(results, regrades))
     by_student: dict[str, list[NotebookResult]] = {}
     for r in results:
         by_student.setdefault(r.student_id, []).append(r)
@@ -128,6 +130,33 @@ def render(out: Path, course: dict, pairs: list, *, formats=("csv",), db_url: st
     if db_url != "none":
         write_gradebook(db_url or f"sqlite:///{out / 'gradebook.db'}", course, results)
     return results
+
+
+REGRADE_COLUMNS = ["student_id", "notebook", "test", "old_score", "new_score", "old_status", "new_status", "changed",
+                   "regraded_at"]
+
+
+def regrade_csv(results: list[NotebookResult], regrades: list[dict | None]) -> str:
+    """The last re-grade of every pair graded more than once: a row for the notebook (``test`` empty)
+    and one for each test whose score or status moved, with what changed since the grade before."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(REGRADE_COLUMNS)
+    for r, regrade in zip(results, regrades):
+        if not isinstance(regrade, dict):
+            continue
+        changed, at = "; ".join(regrade.get("changed", [])), regrade.get("at", "")
+        student = csv_cell(r.student_id)
+        writer.writerow([student, r.notebook, "", f"{float(regrade.get('score', 0)):g}", f"{r.score:g}",
+                         regrade.get("status", ""), r.status, changed, at])
+        before = regrade.get("tests", {})
+        for test in r.tests:
+            old_score, old_status = before.get(test.grade_id, [None, "absent"])
+            if old_score != test.score or old_status != test.status:
+                old_text = "" if old_score is None else f"{float(old_score):g}"
+                writer.writerow([student, r.notebook, test.grade_id, old_text, f"{test.score:g}", old_status,
+                                 test.status, changed, at])
+    return buffer.getvalue()
 
 
 def _similar_pairs(results: list[NotebookResult]) -> None:
