@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("release", help="regenerate notebooks/ from solutions/ with nbgrader")
 
+    student = commands.add_parser("student-repo", help="write the repository a class is given (a new git repository)")
+    student.add_argument("dest", type=Path, help="a folder that does not exist yet, or an empty one")
+
     grade = commands.add_parser("grade", help="grade a class of submissions into an output folder")
     grade.add_argument("submissions", type=Path, help="one folder or .zip per student, or nbgrader's submitted/ layout")
     grade.add_argument("--out", type=Path, required=True, help="output folder (grades.csv, report.json, feedback/, ...)")
@@ -107,6 +110,17 @@ def main(argv: list[str] | None = None) -> int:
             print("TIP fix the source notebook under solutions/ and run `make release` again.", file=sys.stderr)
             return 1
         print(f"released {len(names)} notebooks into notebooks/ and notebooks-zh/: {', '.join(names)}")
+        return 0
+    if args.command == "student-repo":
+        from .student_repo import StudentRepoError, write_student_repo
+
+        try:
+            files = write_student_repo(args.dest)
+        except StudentRepoError as exc:
+            print(f"ERROR {exc}", file=sys.stderr)
+            return 1
+        print(f"wrote {args.dest}: a git repository of {len(files)} files in one commit, for students (its README.md "
+              "says what they run). Push it as a GitHub Classroom template, or zip it for your LMS.")
         return 0
     if args.command == "grade":
         from .sandbox import Limits
