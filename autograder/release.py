@@ -29,6 +29,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
@@ -40,6 +41,8 @@ __all__ = [
     "TranslationError",
     "Block",
     "TaskPoints",
+    "KERNELSPEC",
+    "LANGUAGE_INFO",
     "canonical_notebook_text",
     "cell_text",
     "fingerprint",
@@ -70,21 +73,40 @@ class TranslationError(ReleaseError):
     """A translation is missing, stale or malformed; the message names every cell and the fix."""
 
 
+#: The notebook metadata JupyterLab writes when the kernel starts: the kernel spec of the
+#: environment's ``python3`` kernel and ipykernel's ``language_info``. A release that carries
+#: them exactly is not marked modified by opening it. ``language_info.version`` is left out: it
+#: is the Python patch version of whoever runs the kernel; the lab adds it when it opens a
+#: notebook and drops it when it saves one (lab/common/jupyter_server_config.py).
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+LANGUAGE_INFO = {
+    "codemirror_mode": {"name": "ipython", "version": 3},
+    "file_extension": ".py",
+    "mimetype": "text/x-python",
+    "name": "python",
+    "nbconvert_exporter": "python",
+    "pygments_lexer": "ipython3",
+}
+
+
 def canonical_notebook_text(notebook: dict) -> str:
-    """One JSON form for committed notebooks: no outputs, counts or volatile metadata."""
+    """The release's bytes, as Jupyter's contents manager writes the same notebook.
+
+    No outputs, counts or volatile cell metadata; the notebook metadata is
+    :data:`KERNELSPEC` and :data:`LANGUAGE_INFO`; the JSON is ``nbformat.writes``'s
+    (sources split into lines, indent 1, sorted keys, UTF-8), so opening a release
+    notebook in the lab and saving it leaves it byte for byte as it was.
+    """
     for cell in notebook.get("cells", []):
         if cell.get("cell_type") == "code":
             cell["outputs"] = []
             cell["execution_count"] = None
         for key in ("execution", "collapsed", "scrolled"):
             cell.get("metadata", {}).pop(key, None)
-        if isinstance(cell.get("source"), list):
-            cell["source"] = "".join(cell["source"])
-    notebook["metadata"] = {
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"},
-    }
-    return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+        cell["source"] = cell_text(cell)
+    notebook["metadata"] = {"kernelspec": dict(KERNELSPEC), "language_info": copy.deepcopy(LANGUAGE_INFO)}
+    text = nbformat.writes(nbformat.from_dict(notebook), version=nbformat.NO_CONVERT)
+    return text if text.endswith("\n") else text + "\n"  # as nbformat.write ends a file
 
 
 def cell_text(cell: dict) -> str:

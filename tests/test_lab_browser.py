@@ -11,13 +11,16 @@ in the screenshots); skipped, saying so, where none is found.
 
 from __future__ import annotations
 
+import difflib
 import json
+import shutil
 import time
 from pathlib import Path
 
 import pytest
 
 from autograder.course import REPO_ROOT
+from autograder.release import EDITIONS
 from chromium import Browser, Page, chromium_or_skip
 from lab_server import Lab, running_lab
 
@@ -167,3 +170,52 @@ def test_chinese_lab_in_chromium(chromium, tmp_path, capsys):
         assert state["maths"] > 0
         SHOTS.mkdir(parents=True, exist_ok=True)
         print_shot(capsys, page.screenshot(SHOTS / "chinese_lab_01.png"))
+
+
+# ---------------------------------------------------------------------------
+# Opening a notebook changes nothing
+# ---------------------------------------------------------------------------
+
+KERNEL_IDLE = ("document.querySelector('.jp-NotebookPanel-toolbar .jp-Notebook-ExecutionIndicator')"
+               "?.dataset.status === 'idle'")
+DIRTY_TABS = "[...document.querySelectorAll('.lm-DockPanel .lm-TabBar-tab.jp-mod-dirty')].map((t) => t.textContent.trim())"
+
+
+def press_save(page: Page) -> None:
+    """Ctrl+S, as a student saves."""
+    for kind in ("keyDown", "keyUp"):
+        page.send("Input.dispatchKeyEvent", {"type": kind, "key": "s", "code": "KeyS", "windowsVirtualKeyCode": 83,
+                                             "modifiers": 2})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("edition, notebook", [("en", "01_cross_entropy/01_cross_entropy.ipynb"),
+                                               ("zh", "03_adamw/03_adamw.ipynb")])
+def test_opening_and_saving_a_release_notebook_keeps_its_bytes(chromium, tmp_path, capsys, edition, notebook):
+    """A release notebook opened in the student lab is not "modified" once its kernel is up, and
+    Ctrl+S writes back the release's bytes: the release is written as Jupyter saves it, and the lab
+    adds and drops the one per-machine value (lab/common/jupyter_server_config.py)."""
+    release = REPO_ROOT / EDITIONS[edition] / notebook
+    root = tmp_path / "root"  # a copy: the test saves into it
+    (root / notebook).parent.mkdir(parents=True)
+    shutil.copy2(release, root / notebook)
+    flags = ("--lang=zh-CN",) if edition == "zh" else ()
+    with running_lab("lab", tmp_path, EDITION=edition, **{f"LAB_ROOT_{edition}": str(root)}) as lab, \
+            Browser.start(chromium, *flags) as browser:
+        page = open_notebook(browser, lab, root, notebook)
+        page.wait_for(KERNEL_IDLE, PAGE_TIMEOUT, "the notebook's kernel status saying idle")
+        assert page.evaluate(DIRTY_TABS) == [], \
+            "opening the notebook marked it modified: its metadata differs from what the kernel reports"
+        before = (root / notebook).stat().st_mtime_ns
+        press_save(page)
+        deadline = time.monotonic() + PAGE_TIMEOUT
+        while (root / notebook).stat().st_mtime_ns == before:
+            assert time.monotonic() < deadline, f"Ctrl+S did not save {notebook} within {PAGE_TIMEOUT} s"
+            time.sleep(0.25)
+        page.wait_for(f"{DIRTY_TABS}.length === 0", PAGE_TIMEOUT, "the saved notebook's tab not modified")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        print_shot(capsys, page.screenshot(SHOTS / f"saved_unchanged_{edition}.png"))
+    saved, expected = (root / notebook).read_text(encoding="utf-8"), release.read_text(encoding="utf-8")
+    diff = "".join(list(difflib.unified_diff(expected.splitlines(True), saved.splitlines(True),
+                                             f"{EDITIONS[edition]}/{notebook}", "as the lab saved it"))[:40])
+    assert saved == expected, f"saving an unedited release notebook changed it:\n{diff}"

@@ -6,11 +6,12 @@ import filecmp
 import json
 import shutil
 
+import nbformat
 import pytest
 
 from _support import all_assignments, stock_nbgrader_grades
 from autograder.course import REPO_ROOT
-from autograder.release import cell_text, generate_release
+from autograder.release import EDITIONS, KERNELSPEC, LANGUAGE_INFO, cell_text, generate_release
 
 ASSIGNMENTS = all_assignments()
 FIX = "run `make release` and commit notebooks/"
@@ -73,6 +74,30 @@ def test_release_leaks_no_solution_or_hidden_test(assignment):
     assert not leaked, f"notebooks/{assignment} contains solution or hidden-test lines, e.g. {leaked[:3]}"
 
 
+@pytest.mark.parametrize("edition", sorted(EDITIONS))
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_is_written_as_jupyter_saves_it(assignment, edition):
+    """Jupyter's contents manager saves a notebook with nbformat.write: a release notebook read
+    and written again that way is byte-identical, so saving it in the lab changes nothing."""
+    path = REPO_ROOT / EDITIONS[edition] / assignment / f"{assignment}.ipynb"
+    text = path.read_text(encoding="utf-8")
+    again = nbformat.writes(nbformat.reads(text, as_version=nbformat.NO_CONVERT), version=nbformat.NO_CONVERT) + "\n"
+    assert again == text, (f"{EDITIONS[edition]}/{assignment} is not in the form Jupyter saves: run `make release` "
+                           f"and commit {EDITIONS[edition]}/")
+
+
+def test_release_metadata_is_what_the_kernel_reports():
+    """JupyterLab writes the kernel's spec and language_info into a notebook when its kernel starts
+    and marks the notebook modified if they differ: the release carries them already."""
+    from ipykernel.ipkernel import IPythonKernel
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    assert KERNELSPEC == {"display_name": spec.display_name, "language": spec.language, "name": "python3"}
+    assert LANGUAGE_INFO == {k: v for k, v in IPythonKernel.language_info.items() if k != "version"}, \
+        "ipykernel reports another language_info: update LANGUAGE_INFO in autograder/release.py and run `make release`"
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_sources_are_committed_clean(assignment):
     """Source notebooks carry no outputs or execution counts, in the canonical JSON form."""
@@ -114,8 +139,6 @@ def test_each_stub_names_its_task(assignment):
 # ---------------------------------------------------------------------------
 # The translated editions (notebooks-zh/): regenerated and leak-checked like notebooks/
 # ---------------------------------------------------------------------------
-
-from autograder.release import EDITIONS  # noqa: E402
 
 TRANSLATED = [edition for edition in sorted(EDITIONS) if edition != "en"]
 
