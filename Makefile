@@ -76,9 +76,11 @@ test-busy: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m pytest -q -p no:cacheprovider $(BUSY_TESTS) $(PYTEST_ARGS); status=$$?; \
 	echo "test-busy: $$(( $$(date +%s) - start )) s wall with every core busy"; exit $$status
 
-## make release: regenerate notebooks/ and notebooks-zh/ from solutions/ (instructors)
+## make release: regenerate notebooks/ and notebooks-zh/ from solutions/ (instructors). It refuses
+## to overwrite a notebook that holds someone's answers or outputs; FORCE=1 overwrites it after
+## keeping a copy under release-backups/<UTC time>/.
 release: $(STAMP)
-	$(PY) -m autograder release
+	$(PY) -m autograder release $(if $(FORCE),--force)
 
 ## make grade SUBMISSIONS=dir OUT=dir: grade a class (instructors)
 grade: $(STAMP)

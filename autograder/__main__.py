@@ -33,7 +33,9 @@ def _names(text: str) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("release", help="regenerate notebooks/ from solutions/ with nbgrader")
+    release = commands.add_parser("release", help="regenerate notebooks/ from solutions/ with nbgrader")
+    release.add_argument("--force", action="store_true",
+                         help="overwrite release notebooks that hold work, after copying each to release-backups/")
 
     student = commands.add_parser("student-repo", help="write the repository a class is given (a new git repository)")
     student.add_argument("dest", type=Path, help="a folder that does not exist yet, or an empty one")
@@ -95,10 +97,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "release":
-        from .release import ReleaseError, TranslationError, write_release
+        from .course import REPO_ROOT
+        from .release import BACKUP_DIR, ReleaseError, ReleaseRefused, TranslationError, backup_folder, write_release
 
+        backups = backup_folder(REPO_ROOT)
         try:
-            names = write_release()
+            names = write_release(force=args.force, backup_dir=backups)
+        except ReleaseRefused as exc:
+            print(f"ERROR {exc}", file=sys.stderr)
+            print(f"TIP keep that work first: hand it in, or copy the notebooks out of the release folders. Then "
+                  f"`make release FORCE=1` writes the release over them, after copying each one to {BACKUP_DIR}/<UTC time>/.",
+                  file=sys.stderr)
+            return 1
         except TranslationError as exc:
             print(f"ERROR {exc}", file=sys.stderr)
             print("TIP notebooks/ was written; translate the cells named above in solutions/NN_topic/NN_topic.zh.md "
@@ -109,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ERROR {exc}", file=sys.stderr)
             print("TIP fix the source notebook under solutions/ and run `make release` again.", file=sys.stderr)
             return 1
+        if backups.exists():
+            kept = sorted(p.relative_to(backups).as_posix() for p in backups.rglob("*") if p.is_file())
+            print(f"kept a copy of the work the release replaced in {backups.relative_to(REPO_ROOT).as_posix()}/: "
+                  f"{', '.join(kept)}")
         print(f"released {len(names)} notebooks into notebooks/ and notebooks-zh/: {', '.join(names)}")
         return 0
     if args.command == "student-repo":

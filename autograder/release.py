@@ -23,10 +23,12 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 import re
 import shutil
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
@@ -39,6 +41,9 @@ __all__ = [
     "EDITIONS",
     "ReleaseError",
     "TranslationError",
+    "ReleaseRefused",
+    "BACKUP_DIR",
+    "backup_folder",
     "Block",
     "TaskPoints",
     "KERNELSPEC",
@@ -56,6 +61,9 @@ __all__ = [
     "points_line",
     "total_line",
     "generate_release",
+    "work_in",
+    "held_work",
+    "working_copy_message",
     "write_release",
 ]
 
@@ -71,6 +79,11 @@ class ReleaseError(RuntimeError):
 
 class TranslationError(ReleaseError):
     """A translation is missing, stale or malformed; the message names every cell and the fix."""
+
+
+class ReleaseRefused(ReleaseError):
+    """A release notebook holds someone's work (:func:`work_in`) and ``force`` was not given;
+    the message names each notebook and what it holds. Nothing was written."""
 
 
 #: The notebook metadata JupyterLab writes when the kernel starts: the kernel spec of the
@@ -485,8 +498,43 @@ def generate_release(root: Path = REPO_ROOT, names: list[str] | None = None,
     return scratch / RELEASE_DIR
 
 
-def write_release(root: Path = REPO_ROOT) -> list[str]:
+def work_in(notebook: dict, release: dict) -> list[str]:
+    """What a copy of ``release`` that someone worked in holds that writing ``release`` over it
+    would lose, in words ("answers in cells cross_entropy, perplexity", "outputs in 3 cells",
+    "2 cells of its own"); empty when it holds nothing of anyone's.
+
+    Answers are answer cells (nbgrader solution cells, found by grade id) whose text differs
+    from the release's. Prose edited in other cells is not counted: the release's own prose
+    changes whenever an instructor edits ``solutions/``, and is told apart from a student's
+    notes only by a previous release.
+    """
+    def answers(nb):
+        return {_nbgrader(c).get("grade_id") or c.get("id"): cell_text(c) for c in nb.get("cells", []) if _nbgrader(c).get("solution")}
+
+    released = answers(release)
+    changed = [gid for gid, text in answers(notebook).items() if gid in released and text.strip() != released[gid].strip()]
+    ran = sum(1 for c in notebook.get("cells", []) if c.get("outputs") or c.get("execution_count") is not None)
+    ids = {c.get("id") for c in release.get("cells", [])}
+    own = sum(1 for c in notebook.get("cells", []) if c.get("id") not in ids and cell_text(c).strip())
+    work = []
+    if changed:
+        work.append(f"answers in cell{'s' * (len(changed) > 1)} {', '.join(changed)}")
+    if ran:
+        work.append(f"outputs in {ran} cell{'s' * (ran > 1)}")
+    if own:
+        work.append(f"{own} cell{'s' * (own > 1)} of its own")
+    return work
+
+
+def write_release(root: Path = REPO_ROOT, force: bool = False, backup_dir: Path | None = None) -> list[str]:
     """Regenerate ``notebooks/`` and ``notebooks-zh/`` in place; returns the assignments written.
+
+    A release notebook someone has worked in (:func:`work_in`: answers, outputs, cells of
+    their own) is never overwritten silently: ReleaseRefused names each one and nothing is
+    written, unless ``force``, and then each is first copied to ``backup_dir`` (default
+    ``release-backups/<UTC time>/``, which git ignores), under its path in the repository.
+    Only the release's own files are written: ``.ipynb_checkpoints/`` and any other file
+    in the release folders stay.
 
     The English edition is written even when a translation is stale, so an instructor can
     release English prose at once; the Chinese edition is then left as it was and
@@ -495,21 +543,88 @@ def write_release(root: Path = REPO_ROOT) -> list[str]:
     names = assignments(root)
     scratch = _run_nbgrader(root, names)
     try:
-        _replace(_build_edition(root, scratch, names, "en"), root / EDITIONS["en"], names)
+        built, stale = {"en": _build_edition(root, scratch, names, "en")}, None
         try:
-            chinese = _build_edition(root, scratch, names, "zh")
+            built["zh"] = _build_edition(root, scratch, names, "zh")
         except TranslationError as exc:
-            raise TranslationError(f"{EDITIONS['en']}/ was released; {EDITIONS['zh']}/ was left as it was: {exc}") from None
-        _replace(chinese, root / EDITIONS["zh"], names)
+            stale = exc
+        _keep_work(built, root, names, force, backup_dir or backup_folder(root))
+        for edition, folder in built.items():
+            _replace(folder, root / EDITIONS[edition], names)
+        if stale is not None:
+            raise TranslationError(f"{EDITIONS['en']}/ was released; {EDITIONS['zh']}/ was left as it was: {stale}")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    from .manifest import write_manifest  # here, not at the top: it reads this module's task_points
+    write_manifest(root)  # what make check and make handin compare with (src/lmtrain/release_manifest.json)
     return names
 
 
+#: Where ``make release FORCE=1`` keeps a copy of each notebook it overwrites (git ignores it).
+BACKUP_DIR = "release-backups"
+
+
+def backup_folder(root: Path = REPO_ROOT) -> Path:
+    """``root/release-backups/<UTC time>``: where a forced release keeps what it replaced."""
+    return root / BACKUP_DIR / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def held_work(root: Path, built: dict[str, Path], names: list[str]) -> list[tuple[str, list[str]]]:
+    """The release notebooks under ``root`` that hold work (:func:`work_in`) which writing the
+    release in ``built`` (edition -> folder) over them would lose: (path relative to ``root``,
+    what it holds), in order."""
+    held = []
+    for edition, folder in built.items():
+        for name in names:
+            for fresh in sorted((folder / name).glob("*.ipynb")):
+                relative = f"{EDITIONS[edition]}/{name}/{fresh.name}"
+                current = root / relative
+                if not current.is_file() or current.read_bytes() == fresh.read_bytes():
+                    continue
+                try:
+                    work = work_in(_load(current), _load(fresh))
+                except (ValueError, KeyError, TypeError, AttributeError):
+                    work = ["content that is not a notebook this release can read"]
+                if work:
+                    held.append((relative, work))
+    return held
+
+
+def working_copy_message(held: list[tuple[str, list[str]]]) -> str:
+    """What a check that compares the release folders with a fresh release says about
+    :func:`held_work`: the notebooks are a working copy, and what to do that loses nothing."""
+    return ("; ".join(f"{relative} holds {' and '.join(work)}" for relative, work in held)
+            + ": this is someone's working copy, not the release, so it cannot pass the release check. Keep that "
+            "work first (hand it in, or copy the notebooks out of the repository): `make release` refuses to "
+            "overwrite it, and `make release FORCE=1` overwrites it only after copying each notebook to "
+            f"{BACKUP_DIR}/<UTC time>/.")
+
+
+def _keep_work(built: dict[str, Path], root: Path, names: list[str], force: bool, backup_dir: Path) -> None:
+    """Refuse (or, with ``force``, back up first) the release notebooks that hold work."""
+    held = held_work(root, built, names)
+    if held and not force:
+        raise ReleaseRefused(
+            "make release would overwrite work, so it wrote nothing:\n  "
+            + "\n  ".join(f"{relative} holds {' and '.join(work)}" for relative, work in held)
+            + "\nThese are someone's working copies, not the release."
+        )
+    for relative, _ in held:
+        (backup_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / relative, backup_dir / relative)
+
+
 def _replace(built: Path, target: Path, names: list[str]) -> None:
+    """Write the release's files over ``target``; files it does not have are left alone."""
     for name in names:
-        shutil.rmtree(target / name, ignore_errors=True)
-        shutil.copytree(built / name, target / name)
+        for source in sorted(p for p in (built / name).rglob("*") if p.is_file()):
+            destination = target / name / source.relative_to(built / name)
+            if destination.is_file() and destination.read_bytes() == source.read_bytes():
+                continue  # unchanged: keep its timestamp, so the lab sees no change on disk
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            partial = destination.with_name(f".{destination.name}.release-partial")
+            shutil.copyfile(source, partial)
+            os.replace(partial, destination)  # never a half-written notebook
 
 
 def _print_fingerprints(paths: list[str]) -> int:

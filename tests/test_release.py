@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import filecmp
 import json
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import nbformat
 import pytest
 
 from _support import all_assignments, stock_nbgrader_grades
 from autograder.course import REPO_ROOT
-from autograder.release import EDITIONS, KERNELSPEC, LANGUAGE_INFO, cell_text, generate_release
+from autograder.release import EDITIONS, KERNELSPEC, LANGUAGE_INFO, cell_text, generate_release, held_work, work_in, working_copy_message
 
 ASSIGNMENTS = all_assignments()
 FIX = "run `make release` and commit notebooks/"
+# Files a lab or Python leaves next to the notebooks (git ignores them); never part of the release.
+NOT_RELEASED = {".ipynb_checkpoints", "__pycache__"}
 
 
 @pytest.fixture(scope="module")
@@ -25,15 +31,35 @@ def fresh_release():
 
 
 def _tree(folder):
-    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if p.is_file() and not NOT_RELEASED & set(p.relative_to(folder).parts))
+
+
+def release_problem(root: Path, fresh_parent: Path, edition: str) -> str | None:
+    """Why ``root``'s edition differs from the fresh release in ``fresh_parent``, with what to do;
+    None when it is the same. A notebook that holds someone's work is named as a working copy,
+    and the message suggests nothing that would discard that work."""
+    folder = EDITIONS[edition]
+    committed, fresh = root / folder, fresh_parent / folder
+    fix = f"run `make release` and commit {folder}/"
+    if not committed.is_dir():
+        return f"{folder}/ does not exist: {fix}"
+    held = held_work(root, {edition: fresh}, ASSIGNMENTS)
+    if held:
+        return working_copy_message(held)
+    extra = sorted(set(_tree(committed)) - set(_tree(fresh)))
+    if extra:
+        return (f"{folder}/ has files a fresh release does not: {', '.join(extra)}. `make release` never deletes a file: "
+                "delete them (git rm) if they are nobody's work, or keep them elsewhere.")
+    for relative in _tree(fresh):
+        if not (committed / relative).is_file() or not filecmp.cmp(committed / relative, fresh / relative, shallow=False):
+            return f"{folder}/{relative} differs from a fresh release of solutions/: {fix}"
+    return None
 
 
 def test_committed_release_equals_a_fresh_regeneration(fresh_release):
-    committed = REPO_ROOT / "notebooks"
-    assert _tree(committed) == _tree(fresh_release), f"notebooks/ has other files than a fresh release: {FIX}"
-    for relative in _tree(fresh_release):
-        same = filecmp.cmp(committed / relative, fresh_release / relative, shallow=False)
-        assert same, f"notebooks/{relative} differs from a fresh release of solutions/: {FIX}"
+    problem = release_problem(REPO_ROOT, fresh_release.parent, "en")
+    assert problem is None, problem
 
 
 def test_release_is_deterministic(fresh_release):
@@ -145,14 +171,8 @@ TRANSLATED = [edition for edition in sorted(EDITIONS) if edition != "en"]
 
 @pytest.mark.parametrize("edition", TRANSLATED)
 def test_committed_translated_release_equals_a_fresh_regeneration(fresh_release, edition):
-    folder = EDITIONS[edition]
-    committed, fresh = REPO_ROOT / folder, fresh_release.parent / folder
-    fix = f"run `make release` and commit {folder}/"
-    assert committed.is_dir(), f"{folder}/ does not exist: {fix}"
-    assert _tree(committed) == _tree(fresh), f"{folder}/ has other files than a fresh release: {fix}"
-    for relative in _tree(fresh):
-        same = filecmp.cmp(committed / relative, fresh / relative, shallow=False)
-        assert same, f"{folder}/{relative} differs from a fresh release of solutions/: {fix}"
+    problem = release_problem(REPO_ROOT, fresh_release.parent, edition)
+    assert problem is None, problem
 
 
 @pytest.mark.parametrize("edition", TRANSLATED)
@@ -186,3 +206,108 @@ def test_release_holds_no_translation_sources(edition):
     """solutions/NN/NN.zh.md sits next to its notebook; nbgrader would release it as a data file."""
     found = sorted(p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / EDITIONS[edition]).rglob("*.md"))
     assert not found, f"the release holds translation sources {found}: run `make release`"
+
+
+# ---------------------------------------------------------------------------
+# Work no command destroys: answers in the release folders survive every command that says so
+# ---------------------------------------------------------------------------
+
+ANSWERED = "01_cross_entropy"
+STUB = 'raise NotImplementedError("cross_entropy: replace this line with your answer.")'
+
+
+def _answer_cross_entropy(release_text: str) -> str:
+    """The release notebook with cross_entropy answered (the reference, as a student types it)
+    and run once, saved as the lab saves it."""
+    reference = next(cell_text(c) for c in json.loads((REPO_ROOT / "solutions" / ANSWERED / f"{ANSWERED}.ipynb").read_text("utf-8"))["cells"]
+                     if c["metadata"].get("nbgrader", {}).get("grade_id") == "cross_entropy")
+    notebook = nbformat.reads(release_text, as_version=nbformat.NO_CONVERT)
+    (cell,) = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "cross_entropy"]
+    assert STUB in cell.source
+    cell.source = "\n".join(line for line in reference.split("\n") if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+    cell.execution_count = 3
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="my own check: 1.386\n")]
+    return nbformat.writes(notebook) + "\n"
+
+
+def _make(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """A make target of the copy, run with this test's Python (no environment is set up)."""
+    return subprocess.run(["make", "--no-print-directory", "-o", ".venv/.installed-stamp", *args, f"PY={sys.executable}"],
+                          cwd=root, capture_output=True, text=True, timeout=600,
+                          env={k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))})
+
+
+@pytest.mark.slow
+def test_answers_survive_every_command_the_release_suggests(tmp_path):
+    """A student answered a task in notebooks/ of a copy of the repository (with the lab's
+    checkpoint and a file of their own next to it). `make release` refuses and names the notebook
+    and the way to force it; the release check says it is a working copy; `make release FORCE=1`
+    keeps a copy of the answered notebook first; nothing deletes the checkpoint or the file."""
+    if shutil.which("make") is None:
+        pytest.skip("make not found (Debian: apt-get install make)")
+    root = tmp_path / "repo"
+    for part in ("autograder", "src", "solutions", "notebooks", "notebooks-zh"):
+        shutil.copytree(REPO_ROOT / part, root / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
+    shutil.copy2(REPO_ROOT / "Makefile", root / "Makefile")
+    folder = root / "notebooks" / ANSWERED
+    release_bytes = (folder / f"{ANSWERED}.ipynb").read_bytes()
+    answered = _answer_cross_entropy(release_bytes.decode("utf-8"))
+    (folder / f"{ANSWERED}.ipynb").write_text(answered, encoding="utf-8")
+    checkpoint = folder / ".ipynb_checkpoints" / f"{ANSWERED}-checkpoint.ipynb"
+    checkpoint.parent.mkdir()
+    checkpoint.write_text(answered, encoding="utf-8")
+    (folder / "scratch.py").write_text("# my notes\n", encoding="utf-8")
+    chinese = {p: p.read_bytes() for p in (root / "notebooks-zh").rglob("*") if p.is_file()}
+
+    def kept(where: str) -> None:
+        assert (folder / f"{ANSWERED}.ipynb").read_text("utf-8") == answered, f"{where} changed the answered notebook"
+        assert checkpoint.read_text("utf-8") == answered and (folder / "scratch.py").is_file(), \
+            f"{where} deleted .ipynb_checkpoints/ or the student's own file"
+
+    refused = _make(root, "release")
+    assert refused.returncode != 0, f"make release overwrote answers:\n{refused.stdout}{refused.stderr}"
+    message = refused.stderr
+    assert f"notebooks/{ANSWERED}/{ANSWERED}.ipynb holds answers in cell cross_entropy and outputs in 1 cell" in message, message
+    assert "make release FORCE=1" in message and "release-backups/" in message, message
+    kept("make release")
+    assert not (root / "release-backups").exists()
+    assert {p: p.read_bytes() for p in (root / "notebooks-zh").rglob("*") if p.is_file()} == chinese, \
+        "a refused release wrote the Chinese edition"
+
+    fresh = generate_release(root)
+    try:
+        problem = release_problem(root, fresh.parent, "en")
+    finally:
+        shutil.rmtree(fresh.parent, ignore_errors=True)
+    assert problem and "holds answers in cell cross_entropy" in problem and "working copy" in problem, problem
+    assert "`make release` and commit" not in problem, f"the release check suggests discarding the answers: {problem}"
+
+    forced = _make(root, "release", "FORCE=1")
+    assert forced.returncode == 0, f"make release FORCE=1 failed:\n{forced.stdout}{forced.stderr}"
+    (backup,) = (root / "release-backups").glob(f"*/notebooks/{ANSWERED}/{ANSWERED}.ipynb")
+    assert backup.read_text("utf-8") == answered
+    assert f"release-backups/{backup.relative_to(root / 'release-backups').parts[0]}/" in forced.stdout, forced.stdout
+    assert (folder / f"{ANSWERED}.ipynb").read_bytes() == release_bytes, "FORCE=1 did not write the release"
+    assert checkpoint.read_text("utf-8") == answered and (folder / "scratch.py").is_file(), \
+        "make release FORCE=1 deleted .ipynb_checkpoints/ or the student's own file"
+
+    again = _make(root, "release")
+    assert again.returncode == 0 and backup.read_text("utf-8") == answered, f"{again.stdout}{again.stderr}"
+
+
+def test_work_in_names_answers_outputs_and_cells_of_ones_own():
+    release = {"cells": [
+        {"cell_type": "markdown", "id": "t", "metadata": {}, "source": "## Task 1.1"},
+        {"cell_type": "code", "id": "f", "metadata": {"nbgrader": {"grade_id": "f", "solution": True}},
+         "source": ["def f():\n", "    raise NotImplementedError()"], "outputs": [], "execution_count": None},
+    ]}
+    assert work_in(release, release) == []
+    prose = json.loads(json.dumps(release))
+    prose["cells"][0]["source"] = "## Task 1.1, reworded by the instructor"
+    assert work_in(prose, release) == [], "prose is the instructor's: a new release rewrites it"
+    worked = json.loads(json.dumps(release))
+    worked["cells"][1].update(source="def f():\n    return 1", execution_count=1,
+                              outputs=[{"output_type": "stream", "name": "stdout", "text": "1"}])
+    worked["cells"].append({"cell_type": "code", "id": "mine", "metadata": {}, "source": "f()", "outputs": [],
+                            "execution_count": None})
+    assert work_in(worked, release) == ["answers in cell f", "outputs in 1 cell", "1 cell of its own"]
