@@ -16,6 +16,7 @@ import html
 import io
 import json
 import os
+import re
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -24,7 +25,8 @@ from .protocol import safe_text
 from .scoring import STATUSES, NotebookResult, TestResult
 
 __all__ = ["render", "feedback_html", "gradescope_results", "summary_table", "write_gradebook", "write_atomic",
-           "csv_cell", "load_state", "state_path", "regrade_csv"]
+           "csv_cell", "load_state", "state_path", "regrade_csv", "feedback_index_html", "cell_description",
+           "notebook_state"]
 
 #: The version of the state and report format (the cache key hashes the grader's code itself).
 REPORT_VERSION = "2"
@@ -124,6 +126,7 @@ def render(out: Path, course: dict, pairs: list, *, formats=("csv",), db_url: st
     for student, mine in by_student.items():
         for r in mine:
             write_atomic(out / "feedback" / student / f"{r.notebook}.html", feedback_html(r, course[r.notebook]))
+        write_atomic(out / "feedback" / student / "index.html", feedback_index_html(student, mine))
         if "gradescope" in formats:
             write_atomic(out / "gradescope" / student / "results.json",
                           json.dumps(gradescope_results(mine, course), indent=1, sort_keys=True) + "\n")
@@ -181,54 +184,140 @@ _STUDENT_VISIBLE_INTEGRITY = {
     "unknown_test_cell", "tampering", "shadowed_name", "missing_answer_cell",
 }
 
+# check_close names a one-element mismatch twice ("expected 1.5, got 0.5; max difference 1 at index ()
+# (expected 1.5, got 0.5)."): the student reads it once
+_REPEATED_EXPECTATION = re.compile(
+    r"expected (?P<want>[^;\n]+), got (?P<got>[^;\n]+); max difference (?P<diff>\S+) at index (?P<at>\([^)\n]*\)) "
+    r"\(expected (?P=want), got (?P=got)\)\.")
+_POINTS_NOTE = re.compile(r"\s*\(\d+(\.\d+)? points?\b[^)]*\)\.?")
+_SENTENCE_END = re.compile(r"(?<=\.)\s+(?=[A-Z])")  # not "0 .. n - m - 1"
+
+
+def _once(message: str) -> str:
+    return _REPEATED_EXPECTATION.sub(r"expected \g<want>, got \g<got> (max difference \g<diff>).", message)
+
+
+def cell_description(visible_source: str) -> str:
+    """What a graded cell checks: the first sentence of its opening comment, without the points it
+    is worth (the table shows them).
+
+    "# (2 points) cross_entropy: values against F.cross_entropy ..." gives "cross_entropy: values
+    against F.cross_entropy ...".
+    """
+    lines = []
+    for line in visible_source.splitlines():
+        if not line.startswith("#") or line.startswith("###"):
+            break
+        lines.append(line.lstrip("#").strip())
+    text = _POINTS_NOTE.sub("", " ".join(lines)).strip()
+    end = _SENTENCE_END.search(text)
+    return text[:end.start()] if end else text
+
+
+def notebook_state(result: NotebookResult) -> str:
+    """The notebook's status as its student reads it: "not handed in" and "handed in unanswered" are
+    not "graded" with 0 points."""
+    if result.status == "missing":
+        return "not handed in"
+    if result.status == "graded" and result.unanswered and result.score == 0:
+        return "handed in unanswered"
+    return result.status
+
+
+def _state_detail(result: NotebookResult) -> str:
+    state = notebook_state(result)
+    if state == "not handed in":
+        return f"we found no notebook {result.notebook}.ipynb among your files"
+    if state == "handed in unanswered":
+        return "every answer cell is still as released, so nothing of yours was graded"
+    return result.detail
+
 
 def _feedback_lines(test: TestResult, result: NotebookResult) -> list[str]:
     """What a student may see about one test (never hidden test code or its messages)."""
     lines = []
-    if test.status == "not run":
+    if test.status == "not run" and result.status != "missing":
         lines.append(f"not run: {result.detail or 'the notebook stopped before this cell'}")
     if test.status == "integrity":
         lines.append("no points: the grader's checking functions were modified before or during this test")
     if test.visible_error:
-        lines.append(test.visible_error)
+        lines.append(_once(test.visible_error))
     if test.hidden_failed:
         what = test.hidden_description or "a hidden check of this cell"
         lines.append(f"hidden check failed: {what}" + (f" ({test.hidden_where})" if test.hidden_where else ""))
     return lines
 
 
+_STYLE = ("<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
+          "td,th{border:1px solid #ccc;padding:.3em .6em;vertical-align:top}table{border-collapse:collapse}"
+          "pre{white-space:pre-wrap;margin:0}.passed{color:#060}.failed,.integrity{color:#a00}"
+          ".what{color:#555;font-size:90%}</style>")
+
+
+def _page(title: str, body: list[str]) -> str:
+    return "\n".join(['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">',
+                      f"<title>{html.escape(title)}</title>", _STYLE, "</head><body>", *body,
+                      "</body></html>\n"])
+
+
+def _manual_points(result: NotebookResult) -> float:
+    return sum(points for _, points in result.manual)
+
+
 def feedback_html(result: NotebookResult, source: SourceNotebook) -> str:
     esc = html.escape
+    state, detail = notebook_state(result), _state_detail(result)
+    detail = source.redact(detail) if state == result.status else detail
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{esc(result.notebook)}: feedback for {esc(result.student_id)}</title>",
-        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
-        "td,th{border:1px solid #ccc;padding:.3em .6em;vertical-align:top}table{border-collapse:collapse}"
-        "pre{white-space:pre-wrap;margin:0}.passed{color:#060}.failed,.integrity{color:#a00}</style>",
-        "</head><body>",
         f"<h1>{esc(result.notebook)}</h1>",
+        '<p><a href="index.html">All your notebooks and your total</a></p>',
         f"<p>Student: <b>{esc(result.student_id)}</b>. Score: <b>{result.score:g} / {result.max_score:g}</b>"
-        + (f" autograded, plus {sum(p for _, p in result.manual):g} graded by hand" if result.manual else "") + ". "
-        f"Status: <b>{esc(result.status)}</b>{(': ' + esc(source.redact(result.detail))) if result.detail else ''}.</p>",
+        + (f" autograded, plus {_manual_points(result):g} graded by hand" if result.manual else "") + ". "
+        f"Status: <b>{esc(state)}</b>{(': ' + esc(detail)) if detail else ''}.</p>",
     ]
-    notes = result.file_notes + result.other_files + [d for k, d in result.integrity if k in _STUDENT_VISIBLE_INTEGRITY]
+    if result.submitted_file:
+        parts.append(f"<p>File graded: <b>{esc(result.submitted_file)}</b>.</p>")
+    notes = result.file_notes + [d for k, d in result.integrity if k in _STUDENT_VISIBLE_INTEGRITY]
+    notes += result.other_files if result.status == "missing" else []
     if notes:
         parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
     parts.append("<h2>Tests</h2><table><tr><th>test</th><th>points</th><th>result</th><th>details</th></tr>")
     for test in result.tests:
+        cell = source.tests.get(test.grade_id)
+        what = cell_description(cell.visible_source) if cell is not None else ""
         details = "\n".join(_feedback_lines(test, result))
         output = f"<p>Output:</p><pre>{esc(test.output)}</pre>" if test.output else ""
+        shown = state if state != result.status and test.status == "not run" else test.status
         parts.append(
-            f'<tr><td>{esc(test.grade_id)}</td><td>{test.score:g} / {test.max_score:g}</td>'
-            f'<td class="{esc(test.status.replace(" ", "-"))}">{esc(test.status)}</td>'
+            f'<tr><td>{esc(test.grade_id)}' + (f'<div class="what">{esc(what)}</div>' if what else "") + "</td>"
+            f"<td>{test.score:g} / {test.max_score:g}</td>"
+            f'<td class="{esc(test.status.replace(" ", "-"))}">{esc(shown)}</td>'
             f"<td><pre>{esc(details)}</pre>{output}</td></tr>"
         )
     for grade_id, points in result.manual:
         parts.append(f"<tr><td>{esc(grade_id)}</td><td>? / {points:g}</td><td>graded by hand</td>"
                      "<td><pre>your written answer is graded by the instructor</pre></td></tr>")
-    parts.append("</table></body></html>\n")
-    return "\n".join(parts)
+    parts.append("</table>")
+    return _page(f"{result.notebook}: feedback for {result.student_id}", parts)
+
+
+def feedback_index_html(student: str, results: list[NotebookResult]) -> str:
+    """One student's notebooks, each score and status with a link to its page, and the total."""
+    esc = html.escape
+    parts = [f"<h1>Feedback for {esc(student)}</h1>",
+             "<table><tr><th>notebook</th><th>score</th><th>status</th></tr>"]
+    for r in results:
+        manual = f" (and {_manual_points(r):g} points graded by hand)" if r.manual else ""
+        parts.append(f'<tr><td><a href="{esc(r.notebook)}.html">{esc(r.notebook)}</a></td>'
+                     f"<td>{r.score:g} / {r.max_score:g}{manual}</td><td>{esc(notebook_state(r))}</td></tr>")
+    score, most = sum(r.score for r in results), sum(r.max_score for r in results)
+    manual = sum(_manual_points(r) for r in results)
+    parts.append(f"<tr><th>total</th><th>{_r(score):g} / {_r(most):g}"
+                 + (f" (and {manual:g} points graded by hand)" if manual else "") + "</th><th></th></tr></table>")
+    others = sorted({note for r in results for note in r.other_files})
+    if others:
+        parts.append("<h2>Files not graded</h2><ul>" + "".join(f"<li>{esc(n)}</li>" for n in others) + "</ul>")
+    return _page(f"feedback for {student}", parts)
 
 
 def gradescope_results(results: list[NotebookResult], course: dict) -> dict:
@@ -259,8 +348,8 @@ _LISTED = 50
 
 
 def summary_table(results: list[NotebookResult], course: dict) -> str:
-    header = (f"{'notebook':<28}{'graded':>8}{'missing':>9}{'timeout':>9}{'memory':>8}{'error':>7}{'integrity':>11}"
-              f"{'mean':>9}{'max':>6}")
+    header = (f"{'notebook':<28}{'graded':>8}{'unanswered':>12}{'missing':>9}{'timeout':>9}{'memory':>8}{'error':>7}"
+              f"{'integrity':>11}{'mean':>9}{'max':>6}")
     lines = [header, "-" * len(header)]
     for name in sorted(course):
         mine = [r for r in results if r.notebook == name]
@@ -268,7 +357,8 @@ def summary_table(results: list[NotebookResult], course: dict) -> str:
         submitted = [r.score for r in mine if r.status != "missing"]
         mean = sum(submitted) / len(submitted) if submitted else 0.0
         lines.append(
-            f"{name:<28}{counts['graded']:>8}{counts['missing']:>9}{counts['timeout']:>9}{counts['memory']:>8}"
+            f"{name:<28}{counts['graded']:>8}{sum(notebook_state(r) == 'handed in unanswered' for r in mine):>12}"
+            f"{counts['missing']:>9}{counts['timeout']:>9}{counts['memory']:>8}"
             f"{counts['error']:>7}"
             f"{counts['integrity']:>11}{mean:>9.2f}{course[name].max_score:>6g}"
         )

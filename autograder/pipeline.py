@@ -20,7 +20,8 @@ from pathlib import Path
 from . import protocol
 from .checker import CheckerNamespace, cell_seed, run_host_section
 from .course import RELEASE_DIR, REPO_ROOT, SOURCE_DIR
-from .plan import NotebookFormatError, SourceNotebook, answer_fingerprint, load_notebook_json, plan_submission
+from .plan import (NotebookFormatError, SourceNotebook, answer_fingerprint, is_unanswered, load_notebook_json,
+                   plan_submission)
 from .sandbox import Limits, SandboxEnded, SandboxSpec, Session
 from .scoring import CellOutcome, NotebookResult, NotebookRun, SectionOutcome, TestResult, score
 
@@ -282,4 +283,5 @@ def _grade_one(course, assignment, student, notebooks, problems, options, slot, 
         if own_tmp:
             shutil.rmtree(workroot, ignore_errors=True)
     result.fingerprint = answer_fingerprint(submitted, source)
+    result.unanswered = is_unanswered(submitted, source)
     return result

@@ -35,6 +35,7 @@ __all__ = [
     "load_notebook_json",
     "plan_submission",
     "answer_fingerprint",
+    "is_unanswered",
 ]
 
 #: Answer text beyond this is not parsed for the similarity hint (an answer of this course is a few kB).
@@ -326,6 +327,16 @@ def _drop_docstring(body: list) -> list:
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
         return body[1:] or [ast.Pass()]
     return body
+
+
+def is_unanswered(submission: dict, source: SourceNotebook) -> bool:
+    """True when every answer cell (code or written) of the submission is still the release's stub."""
+    stubs = {_meta(c).get("grade_id"): _source(c).strip() for c in source.release["cells"] if _meta(c).get("solution")}
+    for cell in submission.get("cells", []):
+        gid = _meta(cell).get("grade_id")
+        if isinstance(gid, str) and gid in stubs and _source(cell).strip() != stubs[gid]:
+            return False
+    return True
 
 
 def answer_fingerprint(submission: dict, source: SourceNotebook) -> str | None:

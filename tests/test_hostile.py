@@ -123,7 +123,7 @@ def test_no_hidden_text_in_student_files(hostile_class):
     source = load_course(REPO_ROOT, [NB])[NB]
     out = hostile_class["out"]
     files = sorted((out / "feedback").rglob("*.html")) + sorted((out / "gradescope").rglob("results.json"))
-    assert len(files) == 2 * (len(ATTACKS) + 1)
+    assert len(files) == 3 * (len(ATTACKS) + 1)  # a page per notebook, an index, results.json
     for path in files:
         text = path.read_text(encoding="utf-8")
         assert "LEAK_" not in text and "BEGIN HIDDEN" not in text, path
