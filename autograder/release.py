@@ -63,6 +63,8 @@ __all__ = [
     "generate_release",
     "work_in",
     "held_work",
+    "START_PAGE",
+    "start_page",
     "working_copy_message",
     "write_release",
 ]
@@ -474,6 +476,7 @@ def _build_edition(root: Path, scratch: Path, names: list[str], language: str) -
         notebook = add_points_lines(notebook, tasks, language, f"{SOURCE_DIR}/{name}/{name}.{language}.md")
         shutil.copytree(raw / name, out / name)  # data files, byte for byte
         (out / name / path.name).write_text(canonical_notebook_text(notebook), encoding="utf-8")
+    (out / START_PAGE).write_text(start_page(language), encoding="utf-8")
     return out
 
 
@@ -496,6 +499,20 @@ def generate_release(root: Path = REPO_ROOT, names: list[str] | None = None,
         shutil.rmtree(scratch, ignore_errors=True)
         raise
     return scratch / RELEASE_DIR
+
+
+#: The lab's start page, at the top of each edition: the order of the notebooks, how to check
+#: and hand in, where to get help. Written from autograder/start.md (start.<language>.md for the
+#: other editions) with autograder/course_help.md, the one place an instructor writes the
+#: course's forum and office hours, in place of @COURSE_HELP@.
+START_PAGE = "START.md"
+_TEMPLATES = Path(__file__).resolve().parent
+
+
+def start_page(language: str) -> str:
+    template = _TEMPLATES / ("start.md" if language == "en" else f"start.{language}.md")
+    help_text = (_TEMPLATES / "course_help.md").read_text(encoding="utf-8").strip("\n")
+    return template.read_text(encoding="utf-8").replace("@COURSE_HELP@", help_text)
 
 
 def work_in(notebook: dict, release: dict) -> list[str]:
@@ -615,10 +632,12 @@ def _keep_work(built: dict[str, Path], root: Path, names: list[str], force: bool
 
 
 def _replace(built: Path, target: Path, names: list[str]) -> None:
-    """Write the release's files over ``target``; files it does not have are left alone."""
-    for name in names:
-        for source in sorted(p for p in (built / name).rglob("*") if p.is_file()):
-            destination = target / name / source.relative_to(built / name)
+    """Write the release's files (``names``' folders and the start page) over ``target``; files
+    it does not have are left alone."""
+    for name in [*names, START_PAGE]:
+        files = [built / name] if (built / name).is_file() else sorted(p for p in (built / name).rglob("*") if p.is_file())
+        for source in files:
+            destination = target / source.relative_to(built)
             if destination.is_file() and destination.read_bytes() == source.read_bytes():
                 continue  # unchanged: keep its timestamp, so the lab sees no change on disk
             destination.parent.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from _support import all_assignments
 from autograder.course import REPO_ROOT
 from autograder.release import EDITIONS
 from chromium import Browser, Page, chromium_or_skip
@@ -219,3 +220,27 @@ def test_opening_and_saving_a_release_notebook_keeps_its_bytes(chromium, tmp_pat
     diff = "".join(list(difflib.unified_diff(expected.splitlines(True), saved.splitlines(True),
                                              f"{EDITIONS[edition]}/{notebook}", "as the lab saved it"))[:40])
     assert saved == expected, f"saving an unedited release notebook changed it:\n{diff}"
+
+
+# ---------------------------------------------------------------------------
+# The start page
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("edition", ["en", "zh"])
+def test_student_lab_opens_the_start_page(chromium, tmp_path, capsys, edition):
+    """`make lab` opens START.md, rendered: the notebooks in order, how to check and hand in."""
+    flags = ("--lang=zh-CN",) if edition == "zh" else ()
+    title = "Start here" if edition == "en" else "从这里开始"
+    with running_lab("lab", tmp_path, EDITION=edition) as lab, Browser.start(chromium, *flags) as browser:
+        page = browser.new_page(lab.page(""), size=(1280, 900))  # the lab's front door, as the browser opens it
+        heading = page.wait_for("(() => { const h = document.querySelector('.jp-RenderedMarkdown h1');"
+                                " return h && h.textContent.trim(); })()", PAGE_TIMEOUT, "START.md rendered")
+        assert heading.startswith(title), heading
+        assert page.evaluate("location.pathname") == "/lab/tree/START.md"
+        links = page.evaluate("[...document.querySelectorAll('.jp-RenderedMarkdown a')].map((a) => a.textContent.trim())")
+        assert [link for link in links if link[:2].isdigit()] == [name for name in all_assignments()], links
+        page.wait_for("document.querySelectorAll('.Toastify__toast').length === 0", PAGE_TIMEOUT, "no pop-up")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        print_shot(capsys, page.screenshot(SHOTS / f"start_page_{edition}.png"))

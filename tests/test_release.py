@@ -5,6 +5,7 @@ from __future__ import annotations
 import filecmp
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 
 from _support import all_assignments, stock_nbgrader_grades
 from autograder.course import REPO_ROOT
-from autograder.release import EDITIONS, KERNELSPEC, LANGUAGE_INFO, cell_text, generate_release, held_work, work_in, working_copy_message
+from autograder.release import EDITIONS, KERNELSPEC, LANGUAGE_INFO, cell_text, START_PAGE, generate_release, held_work, work_in, working_copy_message
 
 ASSIGNMENTS = all_assignments()
 FIX = "run `make release` and commit notebooks/"
@@ -204,8 +205,27 @@ def test_translated_release_leaks_no_solution_or_hidden_test(assignment, edition
 @pytest.mark.parametrize("edition", sorted(EDITIONS))
 def test_release_holds_no_translation_sources(edition):
     """solutions/NN/NN.zh.md sits next to its notebook; nbgrader would release it as a data file."""
-    found = sorted(p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / EDITIONS[edition]).rglob("*.md"))
+    found = sorted(p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / EDITIONS[edition]).glob("*/**/*.md"))
     assert not found, f"the release holds translation sources {found}: run `make release`"
+
+
+@pytest.mark.parametrize("edition", sorted(EDITIONS))
+def test_start_page_lists_the_notebooks_in_order_and_says_how_to_check_and_hand_in(edition):
+    """START.md at the top of each edition, the page the student lab opens first."""
+    path = REPO_ROOT / EDITIONS[edition] / START_PAGE
+    assert path.is_file(), f"{EDITIONS[edition]}/{START_PAGE} is missing: run `make release`"
+    text = path.read_text(encoding="utf-8")
+    links = re.findall(r"\]\((\d\d_\w+/\d\d_\w+\.ipynb)\)", text)
+    assert links == [f"{name}/{name}.ipynb" for name in ASSIGNMENTS], \
+        f"{EDITIONS[edition]}/{START_PAGE} must link every notebook once, in order (autograder/start*.md): {links}"
+    for phrase in ("make check", "make handin", "handin.zip", "Validate", "passes all the tests"):
+        assert phrase in text, f"{EDITIONS[edition]}/{START_PAGE} does not mention {phrase!r}"
+    help_text = (REPO_ROOT / "autograder" / "course_help.md").read_text(encoding="utf-8").strip()
+    assert help_text in text, "the start page must show autograder/course_help.md, where instructors write where to get help"
+    if edition != "en":
+        prose = re.sub(r"`[^`]*`|\[[^]]*\]\([^)]*\)|\*\([^)]*\)\*", "", text.replace(help_text, ""))
+        cjk = sum("\u4e00" <= ch <= "\u9fff" for ch in prose)
+        assert cjk > 300, f"{EDITIONS[edition]}/{START_PAGE} is not in Chinese ({cjk} CJK characters)"
 
 
 # ---------------------------------------------------------------------------
