@@ -26,6 +26,7 @@ from lmtrain.notebook import (
     cells_of,
     graded_sections,
     nbgrader_meta,
+    parse_python,
 )
 
 __all__ = [
@@ -104,7 +105,7 @@ class TestCell:
 
 def _loaded_names(source: str) -> list[str]:
     names = []
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(parse_python(source)):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in names:
             names.append(node.id)
     return names
@@ -172,7 +173,7 @@ class SourceNotebook:
                 )
             else:
                 try:
-                    tree = ast.parse(text)
+                    tree = parse_python(text)
                 except SyntaxError:
                     continue
                 keep = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -364,7 +365,7 @@ def answer_fingerprint(submission: dict, source: SourceNotebook) -> str | None:
     if sum(len(t) for t in texts) > MAX_ANSWER_CHARS:
         return None  # parsing is bounded: a huge answer gets no similarity hint
     try:
-        trees = [ast.parse(t) for t in texts]
+        trees = [parse_python(t) for t in texts]
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     # one numbering per top-level statement: a renamed parameter in one function must not shift

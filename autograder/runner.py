@@ -17,6 +17,8 @@ import sys
 import time
 import traceback
 
+from lmtrain.notebook import compile_tree, parse_python
+
 from .protocol import UnencodableValue, dumps, encode_value, loads
 from .tamper import Guard
 
@@ -66,13 +68,13 @@ class _CappedWriter(io.TextIOBase):
 
 def execute(source: str, namespace: dict, filename: str):
     """Run a cell like IPython does: the last bare expression's value is returned."""
-    tree = ast.parse(source, filename=filename)
+    tree = parse_python(source, filename=filename)
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr):
         last = ast.Expression(tree.body.pop().value)
-    exec(compile(tree, filename, "exec"), namespace)
+    exec(compile_tree(tree, filename, "exec"), namespace)
     if last is not None:
-        return eval(compile(last, filename, "eval"), namespace)
+        return eval(compile_tree(last, filename, "eval"), namespace)
     return None
 
 

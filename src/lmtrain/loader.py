@@ -15,7 +15,7 @@ import ast
 import types
 from pathlib import Path
 
-from .notebook import NotebookFormatError, read_cells
+from .notebook import NotebookFormatError, compile_tree, parse_python, read_cells
 
 __all__ = [
     "ANSWER_NOTEBOOKS",
@@ -124,7 +124,7 @@ def load_notebook_answers(path: str | Path, names: list[str] | None = None) -> t
     unfinished: set[str] = set()
     for cell_id, source, is_answer in _code_cells(path):
         try:
-            tree = ast.parse(source, filename=f"{path.name}:{cell_id}")
+            tree = parse_python(source, filename=f"{path.name}:{cell_id}")
         except SyntaxError as exc:
             if not is_answer:
                 continue  # a broken demo cell has no definitions to offer
@@ -139,7 +139,7 @@ def load_notebook_answers(path: str | Path, names: list[str] | None = None) -> t
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and _unfinished(node)
         )
         for node in kept:
-            code = compile(ast.Module(body=[node], type_ignores=[]), f"{path.name}:{cell_id}", "exec")
+            code = compile_tree(ast.Module(body=[node], type_ignores=[]), f"{path.name}:{cell_id}", "exec")
             if isinstance(node, (ast.Assign, ast.AnnAssign)):
                 try:
                     exec(code, module.__dict__)

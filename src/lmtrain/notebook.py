@@ -33,6 +33,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -281,13 +282,32 @@ class _TopLevelBindings(ast.NodeVisitor):
         self.visit(node.value)
 
 
+#: CPython 3.11 counts the AST converter's recursion depth per interpreter, not per thread, so two
+#: threads converting trees at once can fail with "SystemError: AST constructor recursion depth
+#: mismatch" (python/cpython#106905; seen with `grade --jobs 2`). Every parse into Python AST
+#: objects and every compile of such a tree in this code goes through this one lock.
+AST_LOCK = threading.RLock()
+
+
+def parse_python(source: str, filename: str = "<unknown>") -> ast.Module:
+    """``ast.parse``, safe to call from several threads at once (see :data:`AST_LOCK`)."""
+    with AST_LOCK:
+        return ast.parse(source, filename=filename)
+
+
+def compile_tree(tree: ast.AST, filename: str, mode: str):
+    """``compile`` of an AST object, safe to call from several threads at once (see :data:`AST_LOCK`)."""
+    with AST_LOCK:
+        return compile(tree, filename, mode)
+
+
 def bound_names(source: str, *, values_only: bool = False) -> list[str]:
     """Names that ``source`` binds at module level, in order of first binding.
 
     ``values_only`` leaves out functions, classes and imports (what a drive
     section sends back is data, never code).
     """
-    tree = ast.parse(source)
+    tree = parse_python(source)
     visitor = _TopLevelBindings()
     for node in tree.body:
         if values_only and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
