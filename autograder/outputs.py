@@ -21,6 +21,7 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
+from .gradebook import write_gradebook
 from .protocol import safe_text
 from .scoring import STATUSES, NotebookResult, TestResult
 
@@ -370,49 +371,3 @@ def summary_table(results: list[NotebookResult], course: dict) -> str:
             lines += ["", f"{title}: {len(found)}"] + [f"  {line}" for line in found[:_LISTED]]
             lines += [f"  ... and {len(found) - _LISTED} more (grading.log)"] if len(found) > _LISTED else []
     return "\n".join(lines)
-
-
-
-# ---------------------------------------------------------------------------
-# nbgrader gradebook
-# ---------------------------------------------------------------------------
-
-
-def write_gradebook(db_url: str, course: dict, results: list[NotebookResult]) -> None:
-    """Mirror the grades into an nbgrader gradebook (SQLite file or a shared database).
-
-    One nbgrader assignment per notebook. Re-grading replaces the auto scores;
-    a notebook now missing loses its old submission.
-    """
-    import warnings
-
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with warnings.catch_warnings(), Gradebook(db_url) as gb:
-        warnings.simplefilter("ignore")  # nbgrader's add_submission triggers SQLAlchemy autoflush warnings
-        for name, source in sorted(course.items()):
-            gb.update_or_create_assignment(name)
-            gb.update_or_create_notebook(name, name)
-            for gid in source.answers:
-                gb.update_or_create_solution_cell(gid, name, name)
-            for test in source.tests.values():
-                gb.update_or_create_grade_cell(test.grade_id, name, name, max_score=test.points, cell_type="code")
-        for r in results:
-            gb.update_or_create_student(r.student_id)
-            try:
-                gb.find_submission(r.notebook, r.student_id)
-                exists = True
-            except MissingEntry:
-                exists = False
-            if r.status == "missing":
-                if exists:
-                    gb.remove_submission(r.notebook, r.student_id)
-                continue
-            if not exists:
-                gb.add_submission(r.notebook, r.student_id)
-            for test in r.tests:
-                grade = gb.find_grade(test.grade_id, r.notebook, r.notebook, r.student_id)
-                grade.auto_score = test.score
-            gb.db.commit()
-
-
