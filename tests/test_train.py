@@ -6,9 +6,11 @@ import dataclasses
 import inspect
 import json
 import math
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,7 +19,8 @@ import torch.nn.functional as F
 
 from lmtrain import config as config_module
 from lmtrain.config import PRESETS, ConfigError, TrainingConfig, make_config, parse_overrides, select_preset
-from lmtrain.train import AutocastModel, build_model, evaluate, evaluation_windows, train
+from lmtrain.checkpoint import list_checkpoints
+from lmtrain.train import AutocastModel, TrainingInterrupted, build_model, evaluate, evaluation_windows, train
 from train_fixtures import get_batch, make_parts, schedule, tiny_config, tiny_data
 
 
@@ -177,6 +180,120 @@ def test_nan_loss_stops_with_advice(tmp_path):
     broken = make_parts().with_parts(cross_entropy=lambda logits, targets: logits.sum() * float("nan"))
     with pytest.raises(FloatingPointError, match="max_learning_rate"):
         train(tiny_config(tmp_path, max_steps=3), broken, train_tokens=train_tokens, val_tokens=val_tokens)
+
+
+def test_the_run_says_which_device_it_uses(tmp_path, capsys):
+    """The device the run resolved ("auto" is a request, not an answer), once, before training."""
+    train_tokens, val_tokens = tiny_data()
+    train(tiny_config(tmp_path, max_steps=2), make_parts(), train_tokens=train_tokens, val_tokens=val_tokens)
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Training ")]
+    assert re.fullmatch(rf"Training [\d,]+ parameters on cpu \(1 thread\): 2 steps of 64 tokens; run folder {re.escape(str(tmp_path))}",
+                        line), line
+
+
+# ---------------------------------------------------------------------------
+# Ctrl-C
+# ---------------------------------------------------------------------------
+
+
+def interrupted_in_step(number: int):
+    """make_parts() whose get_batch raises KeyboardInterrupt, as Ctrl-C does, in step ``number`` (1-based)."""
+    parts, calls = make_parts(), []
+
+    def get_batch(*args):
+        calls.append(None)
+        if len(calls) == number:
+            raise KeyboardInterrupt
+        return parts.get_batch(*args)
+
+    return parts.with_parts(get_batch=get_batch)
+
+
+def test_ctrl_c_ends_with_one_line_on_how_to_resume_and_the_run_resumes_exactly(tmp_path):
+    train_tokens, val_tokens = tiny_data()
+    config = tiny_config(tmp_path / "run", max_steps=12, checkpoint_interval=4)
+    with pytest.raises(TrainingInterrupted) as stopped:
+        train(config, interrupted_in_step(7), train_tokens=train_tokens, val_tokens=val_tokens)
+    checkpoints = tmp_path / "run" / "checkpoints"
+    message = str(stopped.value)
+    assert message == (f"Training interrupted after step 6 of 12. Run the same cell or command again to resume from "
+                       f"the checkpoint of step 4 in {checkpoints}.")
+    # One line in a notebook too: IPython shows what _render_traceback_ returns instead of the traceback.
+    assert stopped.value._render_traceback_() == [message] and "\n" not in message
+    assert isinstance(stopped.value, KeyboardInterrupt) and stopped.value.__suppress_context__
+    assert [p.name for p in list_checkpoints(checkpoints)] == ["step_00000004"], "the interrupt must write nothing"
+
+    resumed = train(config, make_parts(), train_tokens=train_tokens, val_tokens=val_tokens)
+    uninterrupted = train(config.replace(run_dir=str(tmp_path / "whole")), make_parts(),
+                          train_tokens=train_tokens, val_tokens=val_tokens)
+    assert resumed.resumed_from == 4
+    assert resumed.train == uninterrupted.train, "the resumed run is not the run that was never interrupted"
+
+
+def test_ctrl_c_says_what_running_again_does(tmp_path):
+    train_tokens, val_tokens = tiny_data()
+    early = tiny_config(tmp_path / "early", checkpoint_interval=4)
+    with pytest.raises(TrainingInterrupted, match=r"^Training interrupted after step 2 of 12, before its first "
+                                                  r"checkpoint \(one every 4 steps\): running it again starts from step 0\.$"):
+        train(early, interrupted_in_step(3), train_tokens=train_tokens, val_tokens=val_tokens)
+    # resume=False (notebook 08's cell) would start afresh: the line says how to resume instead.
+    afresh = tiny_config(tmp_path / "afresh", checkpoint_interval=4, resume=False)
+    with pytest.raises(TrainingInterrupted) as stopped:
+        train(afresh, interrupted_in_step(10), train_tokens=train_tokens, val_tokens=val_tokens)
+    assert str(stopped.value) == (
+        f"Training interrupted after step 9 of 12. To resume from the checkpoint of step 8 in "
+        f"{tmp_path / 'afresh' / 'checkpoints'}, run it again with resume=True (--resume true on the command line); "
+        "with resume=False it starts afresh.")
+    # Ctrl-C during the first evaluation, before any step, ends the same way.
+    with pytest.raises(TrainingInterrupted, match="after step 0 of 12"):
+        train(tiny_config(tmp_path / "eval"), make_parts(), train_tokens=train_tokens, val_tokens=_Interrupting(val_tokens))
+
+
+class _Interrupting:
+    """Validation tokens whose reading is interrupted, as Ctrl-C during an evaluation would."""
+
+    def __init__(self, tokens):
+        self.tokens = tokens
+
+    def __len__(self):
+        return len(self.tokens)
+
+    def __getitem__(self, index):
+        raise KeyboardInterrupt
+
+
+INTERRUPTED_CLI = """
+import sys, train_fixtures as f, lmtrain.train as t
+from test_train import interrupted_in_step
+t._load_parts = lambda source: interrupted_in_step(7)
+train_tokens, val_tokens = f.tiny_data()
+real_train = t.train
+t.train = lambda config, parts: real_train(config, parts, train_tokens=train_tokens, val_tokens=val_tokens)
+sys.exit(t.main(sys.argv[1:]))
+"""
+
+
+def test_ctrl_c_on_the_command_line_prints_one_line_and_exits_130(tmp_path):
+    config = tiny_config(tmp_path / "run", max_steps=12, checkpoint_interval=4)
+    args = [f"--{k}={v}" for k, v in config.to_dict().items()]
+    result = subprocess.run([sys.executable, "-c", INTERRUPTED_CLI, *args], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).parent)})
+    assert result.returncode == 130, result.stderr
+    assert result.stderr.strip() == (f"Training interrupted after step 6 of 12. Run the same cell or command again to "
+                                     f"resume from the checkpoint of step 4 in {tmp_path / 'run' / 'checkpoints'}."), result.stderr
+    assert "Training " in result.stdout and " parameters on cpu (1 thread)" in result.stdout, result.stdout
+
+
+def test_ipython_shows_the_interrupt_as_one_line():
+    """What a notebook cell shows: IPython (the notebook's kernel) prints _render_traceback_, not a traceback."""
+    code = ("from IPython.core.interactiveshell import InteractiveShell\n"
+            "shell = InteractiveShell.instance(colors='nocolor')\n"
+            "shell.run_cell('from lmtrain.train import TrainingInterrupted\\n'\n"
+            "               'def loop():\\n    raise TrainingInterrupted(\"Training interrupted after step 6 of 12.\")\\n'\n"
+            "               'loop()')\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (result.stdout + result.stderr).strip() == "Training interrupted after step 6 of 12.", result.stdout + result.stderr
 
 
 # ---------------------------------------------------------------------------

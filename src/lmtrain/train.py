@@ -36,9 +36,21 @@ from .config import ConfigError, TrainingConfig, help_text, make_config, parse_o
 from .loader import MissingAnswerError
 from .parts import TrainingParts
 
-__all__ = ["History", "build_model", "evaluate", "main", "train"]
+__all__ = ["History", "TrainingInterrupted", "build_model", "evaluate", "main", "train"]
 
 LN2 = math.log(2.0)
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or the notebook's interrupt button) stopped a run; the message says how to resume.
+
+    A KeyboardInterrupt still, so code that stops on one stops on this. A notebook shows it as
+    its message alone, one line instead of a page of traceback through the loop (IPython asks an
+    exception for ``_render_traceback_``); :func:`main` prints it the same way.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return [str(self)]
 
 
 @dataclass
@@ -165,6 +177,36 @@ def sample_text(model: torch.nn.Module, config: TrainingConfig, device: torch.de
         ids = generate(model, encode(config.sample_prompt), config.sample_tokens, temperature=config.temperature,
                        top_p=config.top_p, generator=generator)  # the new ids only
     return config.sample_prompt + decode(ids)
+
+
+def describe_device(device: torch.device, config: TrainingConfig, world_size: int = 1) -> str:
+    """What the run computes on, in words: "cpu (2 threads)", "cuda:0 (NVIDIA H100 80GB HBM3), bfloat16 autocast"."""
+    if device.type == "cuda":
+        text = f"{device} ({torch.cuda.get_device_name(device)})"
+    else:
+        threads = torch.get_num_threads()
+        text = f"{device} ({threads} thread{'s' if threads != 1 else ''})"
+    if world_size > 1:
+        text += f" x {world_size} processes"
+    if config.autocast_dtype != "none":
+        text += f", {config.autocast_dtype} autocast"
+    if config.compile:
+        text += ", torch.compile"
+    return text
+
+
+def _interrupted(config: TrainingConfig, completed: int, checkpoints: Path) -> str:
+    """The one line a Ctrl-C ends with: where the run stopped and how to go on from its newest checkpoint."""
+    where = f"Training interrupted after step {completed} of {config.max_steps}"
+    newest = latest_checkpoint(checkpoints)
+    if newest is None:
+        return (f"{where}, before its first checkpoint (one every {config.checkpoint_interval} steps): "
+                "running it again starts from step 0.")
+    saved = f"the checkpoint of step {int(newest.name.split('_')[-1])} in {checkpoints}"
+    if config.resume:
+        return f"{where}. Run the same cell or command again to resume from {saved}."
+    return (f"{where}. To resume from {saved}, run it again with resume=True (--resume true on the command "
+            "line); with resume=False it starts afresh.")
 
 
 def resolve_device(config: TrainingConfig, local_rank: int = 0) -> torch.device:
@@ -358,6 +400,10 @@ def train(config: TrainingConfig, parts: TrainingParts, *, train_tokens=None, va
         metrics.truncate_after(-1)  # a fresh run: forget the log of an older run in the same folder
         if config.resume is False and list(checkpoints.glob("step_*")):
             print(f"resume=false: starting afresh; the checkpoints in {checkpoints} will be replaced.")
+    if is_main:
+        print(f"Training {history.num_parameters:,} parameters on {describe_device(device, config, world_size)}: "
+              f"{config.max_steps} steps of {config.tokens_per_step:,} tokens"
+              + (f", resuming after step {start_step}" if found is not None else "") + f"; run folder {run_dir}")
 
     forward_model = model
     if world_size > 1:
@@ -390,76 +436,84 @@ def train(config: TrainingConfig, parts: TrainingParts, *, train_tokens=None, va
         if world_size > 1:
             dist.barrier()
 
-    if found is None:
+    # Ctrl-C anywhere below ends the run with one line that says how to resume (TrainingInterrupted);
+    # the checkpoints are those written so far, each complete (save_training_checkpoint is atomic).
+    completed, bar = start_step, None
+    try:
+        if found is None:
+            if is_main and config.sample_tokens:
+                history.samples["before"] = sample_text(model, config, device)
+                metrics.write({"kind": "sample", "step": 0, "name": "before", "text": history.samples["before"]})
+            run_eval(0)
+        else:
+            # RNGs last: loading and evaluating above must not shift the streams the batches come from.
+            restore_rng_state(state["rng"])
+
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=config.max_steps, initial=start_step, disable=not (config.progress and is_main),
+                   unit="step", dynamic_ncols=True, desc=f"train {config.tokens_per_step} tok/step")
+        if history.val:
+            bar.set_postfix(val=f"{history.val[-1]['loss']:.3f}", refresh=False)
+        per_rank = config.batch_size // world_size
+        # What the student's step is handed: the plain model in a single fp32 process; the wrapper that
+        # averages gradients (DDP) or runs compiled code; inside autocast, with float32 logits out.
+        step_model = forward_model
+        if config.autocast_dtype != "none":
+            step_model = AutocastModel(forward_model, device.type, getattr(torch, config.autocast_dtype))
+        train_step = parts.train_step
+        train_seconds = 0.0
+        model.train()
+        with parts_bound(train_step, parts):
+            for step in range(start_step, config.max_steps):
+                tick = time.perf_counter()
+                lr = parts.get_lr_cosine_schedule(step, config.max_learning_rate, config.min_learning_rate,
+                                                  config.warmup_iters, config.cosine_end)
+                # Every process draws the full global batch from the same RNG state and keeps its slice:
+                # the union of the slices is the batch one process would train on.
+                x, y = parts.get_batch(train_tokens, config.batch_size, config.context_length, str(device))
+                if world_size > 1:
+                    x, y = x[rank * per_rank:(rank + 1) * per_rank], y[rank * per_rank:(rank + 1) * per_rank]
+                x, y = x.to(device, torch.long), y.to(device, torch.long)  # no copy when they already are
+                loss = _loss_value(train_step(step_model, optimizer, x, y, lr, config.max_l2_norm), step)
+                tokens_seen += config.tokens_per_step
+                done = completed = step + 1
+                if done % config.log_interval == 0 or done == config.max_steps or world_size == 1:
+                    if world_size > 1:  # every process checks the same mean, so all stop together
+                        value = torch.tensor(loss, dtype=torch.float64, device=device)
+                        dist.all_reduce(value)
+                        loss = float(value / world_size)
+                    if not math.isfinite(loss):
+                        raise FloatingPointError(
+                            f"The training loss became {loss} at step {done} (lr {lr:.3g}). Lower "
+                            "--max_learning_rate, or check cross_entropy and gradient_clipping on large logits."
+                        )
+                if done % config.log_interval == 0 or done == config.max_steps:
+                    record = {"step": done, "tokens": tokens_seen, "loss": loss, "lr": float(lr)}
+                    history.train.append(record)
+                    metrics.write({"kind": "train", **record})
+                    bar.set_postfix(loss=f"{loss:.3f}", lr=f"{lr:.2e}",
+                                    **({"val": f"{history.val[-1]['loss']:.3f}"} if history.val else {}), refresh=False)
+                if device.type == "cuda" and done % config.log_interval == 0:
+                    torch.cuda.synchronize()
+                train_seconds += time.perf_counter() - tick
+                bar.update(1)
+                if done % config.eval_interval == 0 or done == config.max_steps:
+                    run_eval(done)
+                    bar.set_postfix(loss=f"{history.train[-1]['loss']:.3f}" if history.train else "-",
+                                    val=f"{history.val[-1]['loss']:.3f}", refresh=False)
+                if done % config.checkpoint_interval == 0 or done == config.max_steps:
+                    save(done)
+        bar.close()
+
         if is_main and config.sample_tokens:
-            history.samples["before"] = sample_text(model, config, device)
-            metrics.write({"kind": "sample", "step": 0, "name": "before", "text": history.samples["before"]})
-        run_eval(0)
-    else:
-        # RNGs last: loading and evaluating above must not shift the streams the batches come from.
-        restore_rng_state(state["rng"])
-
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=config.max_steps, initial=start_step, disable=not (config.progress and is_main),
-               unit="step", dynamic_ncols=True, desc=f"train {config.tokens_per_step} tok/step")
-    if history.val:
-        bar.set_postfix(val=f"{history.val[-1]['loss']:.3f}", refresh=False)
-    per_rank = config.batch_size // world_size
-    # What the student's step is handed: the plain model in a single fp32 process; the wrapper that
-    # averages gradients (DDP) or runs compiled code; inside autocast, with float32 logits out.
-    step_model = forward_model
-    if config.autocast_dtype != "none":
-        step_model = AutocastModel(forward_model, device.type, getattr(torch, config.autocast_dtype))
-    train_step = parts.train_step
-    train_seconds = 0.0
-    model.train()
-    with parts_bound(train_step, parts):
-        for step in range(start_step, config.max_steps):
-            tick = time.perf_counter()
-            lr = parts.get_lr_cosine_schedule(step, config.max_learning_rate, config.min_learning_rate,
-                                              config.warmup_iters, config.cosine_end)
-            # Every process draws the full global batch from the same RNG state and keeps its slice:
-            # the union of the slices is the batch one process would train on.
-            x, y = parts.get_batch(train_tokens, config.batch_size, config.context_length, str(device))
-            if world_size > 1:
-                x, y = x[rank * per_rank:(rank + 1) * per_rank], y[rank * per_rank:(rank + 1) * per_rank]
-            x, y = x.to(device, torch.long), y.to(device, torch.long)  # no copy when they already are
-            loss = _loss_value(train_step(step_model, optimizer, x, y, lr, config.max_l2_norm), step)
-            tokens_seen += config.tokens_per_step
-            done = step + 1
-            if done % config.log_interval == 0 or done == config.max_steps or world_size == 1:
-                if world_size > 1:  # every process checks the same mean, so all stop together
-                    value = torch.tensor(loss, dtype=torch.float64, device=device)
-                    dist.all_reduce(value)
-                    loss = float(value / world_size)
-                if not math.isfinite(loss):
-                    raise FloatingPointError(
-                        f"The training loss became {loss} at step {done} (lr {lr:.3g}). Lower "
-                        "--max_learning_rate, or check cross_entropy and gradient_clipping on large logits."
-                    )
-            if done % config.log_interval == 0 or done == config.max_steps:
-                record = {"step": done, "tokens": tokens_seen, "loss": loss, "lr": float(lr)}
-                history.train.append(record)
-                metrics.write({"kind": "train", **record})
-                bar.set_postfix(loss=f"{loss:.3f}", lr=f"{lr:.2e}",
-                                **({"val": f"{history.val[-1]['loss']:.3f}"} if history.val else {}), refresh=False)
-            if device.type == "cuda" and done % config.log_interval == 0:
-                torch.cuda.synchronize()
-            train_seconds += time.perf_counter() - tick
-            bar.update(1)
-            if done % config.eval_interval == 0 or done == config.max_steps:
-                run_eval(done)
-                bar.set_postfix(loss=f"{history.train[-1]['loss']:.3f}" if history.train else "-",
-                                val=f"{history.val[-1]['loss']:.3f}", refresh=False)
-            if done % config.checkpoint_interval == 0 or done == config.max_steps:
-                save(done)
-    bar.close()
-
-    if is_main and config.sample_tokens:
-        history.samples["after"] = sample_text(model, config, device)
-        metrics.write({"kind": "sample", "step": config.max_steps, "name": "after",
-                       "text": history.samples["after"]})
+            history.samples["after"] = sample_text(model, config, device)
+            metrics.write({"kind": "sample", "step": config.max_steps, "name": "after",
+                           "text": history.samples["after"]})
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+        raise TrainingInterrupted(_interrupted(config, completed, checkpoints)) from None
     history.train_seconds = train_seconds
     history.wall_seconds = time.perf_counter() - started
     history.model = model
@@ -506,6 +560,10 @@ def main(argv: list[str] | None = None) -> int:
         config = make_config(preset or select_preset(), **overrides)
         parts = _load_parts(source)
         history = train(config, parts)
+    except TrainingInterrupted as exc:  # Ctrl-C: one line on how to resume, no traceback
+        if rank == 0:
+            print(exc, file=sys.stderr)
+        return 130  # the shell's code for a run stopped by SIGINT
     except tuple(tips) as exc:
         message = " ".join(str(exc).split())
         print(f"ERROR {message}", file=sys.stderr)
