@@ -245,7 +245,9 @@ def _feedback_lines(test: TestResult, result: NotebookResult) -> list[str]:
         lines.append(_once(test.visible_error))
     if test.hidden_failed:
         what = test.hidden_description or "a hidden check of this cell"
-        lines.append(f"hidden check failed: {what}" + (f" ({test.hidden_where})" if test.hidden_where else ""))
+        # Only the instructor's words: which exception the student's code raised in a hidden section,
+        # and in which cell and line, is the submission's to choose, so it could spell hidden text.
+        lines.append(f"hidden check failed: {what}")
     return lines
 
 

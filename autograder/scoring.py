@@ -38,7 +38,7 @@ class TestResult:
     hidden_number: int = 0  # N of "hidden test N", 0 when the cell has none
     hidden_failed: bool = False
     hidden_description: str = ""  # the instructor's public words for the hidden check that failed
-    hidden_where: str = ""  # "your code raised TypeError in cell cross_entropy, line 7" (no hidden text)
+    hidden_where: str = ""  # instructors only: "your code raised TypeError in cell cross_entropy, line 7"
     hidden_error: str = ""  # instructors only: never in feedback or Gradescope files
 
 

@@ -131,8 +131,11 @@ def test_no_hidden_text_in_student_files(hostile_class):
             assert line not in text, f"{path} shows hidden test code: {line!r}"
         if path.suffix == ".html":  # (Gradescope shows its JSON's output as text)
             assert "<script>" not in text, f"{path}: a student's markup reached the page unescaped"
-    leak = (out / "feedback" / "leak_in_exception_name" / f"{NB}.html").read_text(encoding="utf-8")
-    assert "your code raised Exception in cell cross_entropy" in leak
+        # where a hidden section's code raised is the submission's to choose (leak_in_failure_line.py)
+        assert "your code raised" not in text, f"{path} says where the code raised in a hidden section"
+    for attack in ("leak_in_exception_name", "leak_in_failure_line"):
+        feedback = (out / "feedback" / attack / f"{NB}.html").read_text(encoding="utf-8")
+        assert "hidden check failed" in feedback, f"{attack}: the hidden failure is not reported at all"
 
 
 def test_csv_and_json_survive_what_students_print(hostile_class):
