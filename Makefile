@@ -106,5 +106,11 @@ bench: $(STAMP)
 	$(PY) benchmarks/gpu_report.py
 	$(PY) benchmarks/grade_class.py --students $(or $(STUDENTS),4)
 
+## make mutation: plant small bugs in every reference answer, grade each (JOBS at once) and write
+## tests/MUTATION.md: which ones the hidden tests miss. About 25 minutes on 2 busy cores.
+.PHONY: mutation
+mutation: $(STAMP)
+	OMP_NUM_THREADS=1 $(PY) tests/mutation.py --report tests/MUTATION.md --jobs $(JOBS)
+
 clean-venv:
 	rm -rf $(VENV)
