@@ -147,6 +147,26 @@ def test_train_learns_logs_and_follows_the_schedule(tmp_path):
     assert sorted(p.name for p in (tmp_path / "run" / "checkpoints").iterdir()) == ["step_00000028", "step_00000030"]
 
 
+def test_target_loss_stops_at_the_first_sampled_evaluation_that_reaches_it(tmp_path):
+    train_tokens, val_tokens = tiny_data()
+    settings = dict(max_steps=30, eval_interval=5, eval_tokens=64, max_learning_rate=1e-2, min_learning_rate=1e-3)
+    full = train(tiny_config(tmp_path / "full", **settings), make_parts(), train_tokens=train_tokens, val_tokens=val_tokens)
+    sampled = {r["step"]: r["loss"] for r in full.val[1:-1]}  # the sampled evaluations between start and end
+    step, target = next((s, loss) for s, loss in sampled.items() if loss < full.val[0]["loss"] - 0.3)
+
+    stopped = train(tiny_config(tmp_path / "stop", target_loss=target, **settings), make_parts(),
+                    train_tokens=train_tokens, val_tokens=val_tokens)
+    assert stopped.stopped_at_target == step
+    assert [r["step"] for r in stopped.val][-2:] == [step, step]  # the sample that reached it, then the whole split
+    assert stopped.val[-2]["loss"] == target  # the same run up to there, bit for bit (seeded)
+    assert max(r["step"] for r in stopped.train) <= step
+    assert (tmp_path / "stop" / "checkpoints" / f"step_{step:08d}").is_dir()
+
+    never = train(tiny_config(tmp_path / "never", target_loss=1e-3, **settings), make_parts(),
+                  train_tokens=train_tokens, val_tokens=val_tokens)
+    assert never.stopped_at_target is None and never.val == [dict(r, seconds=n["seconds"]) for r, n in zip(full.val, never.val)]
+
+
 def test_train_calls_the_parts_it_is_given(tmp_path):
     calls = {"cross_entropy": 0, "gradient_clipping": 0, "get_batch": 0, "schedule": 0}
     parts = make_parts()

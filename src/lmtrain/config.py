@@ -58,6 +58,7 @@ class TrainingConfig:
 
     # ---- evaluation, samples, logging ----
     eval_interval: int = 500  # steps between evaluations (and one at step 0), for the curve of the validation loss
+    target_loss: float = 0.0  # nats/byte: stop once a sampled evaluation reaches it, then evaluate the whole split; 0 = off (a quick first run: 1.9)
     eval_tokens: int = 65536  # validation bytes per evaluation before the last: a fixed sample of evenly spaced windows (~1/9 of the split); 0 means all
     final_eval_tokens: int = 0  # validation bytes of the last evaluation, the run's result; 0 means the whole split (~0.6 M bytes)
     eval_batch_size: int = 128  # windows per evaluation forward pass; 512 measured 1.7x slower on CPU (benchmarks/PROFILE.md); the result does not depend on it
@@ -102,7 +103,7 @@ class TrainingConfig:
         for name in positive:
             if getattr(self, name) <= 0:
                 problems.append(f"{name} must be a positive number, got {getattr(self, name)}")
-        for name in ["max_steps", "eval_tokens", "final_eval_tokens", "warmup_iters", "cosine_cycle_iters", "sample_tokens", "num_threads"]:
+        for name in ["target_loss", "max_steps", "eval_tokens", "final_eval_tokens", "warmup_iters", "cosine_cycle_iters", "sample_tokens", "num_threads"]:
             if getattr(self, name) < 0:
                 problems.append(f"{name} must be 0 or more, got {getattr(self, name)}")
         if self.d_model % self.num_heads:

@@ -63,6 +63,7 @@ class History:
     val: list[dict] = field(default_factory=list)  # {"step", "tokens", "loss", "bits_per_byte", "perplexity"}
     samples: dict = field(default_factory=dict)  # {"before": text, "after": text}
     resumed_from: int | None = None  # the iteration of the checkpoint this run resumed, if any
+    stopped_at_target: int | None = None  # the step where a sampled evaluation reached config.target_loss
     train_seconds: float = 0.0  # time in training steps (evaluation, samples and checkpoints excluded)
     eval_seconds: float = 0.0  # time in evaluations (each record in ``val`` has its own "seconds")
     wall_seconds: float = 0.0  # whole call of train()
@@ -413,9 +414,9 @@ def train(config: TrainingConfig, parts: TrainingParts, *, train_tokens=None, va
     if config.compile:
         forward_model = torch.compile(forward_model)
 
-    def run_eval(step: int) -> None:
+    def run_eval(step: int, final: bool = False) -> None:
         # The unwrapped model: it shares its parameters with the DDP/compiled wrapper.
-        final = step == config.max_steps
+        final = final or step == config.max_steps
         max_tokens = config.final_eval_tokens if final else config.eval_tokens
         what = "whole validation split" if not max_tokens or max_tokens >= len(val_tokens) else \
             f"{'final ' if final else ''}sample of {max_tokens:,} validation bytes"
@@ -426,6 +427,10 @@ def train(config: TrainingConfig, parts: TrainingParts, *, train_tokens=None, va
         history.val.append(record)
         history.eval_seconds += result["seconds"]
         metrics.write({"kind": "val", **record})
+
+    def reached_target(step: int) -> bool:
+        # Judged on the sampled evaluation just recorded (the final one already reads everything).
+        return bool(config.target_loss) and step < config.max_steps and history.val[-1]["loss"] <= config.target_loss
 
     def save(step: int) -> None:
         if is_main:
@@ -500,15 +505,24 @@ def train(config: TrainingConfig, parts: TrainingParts, *, train_tokens=None, va
                 bar.update(1)
                 if done % config.eval_interval == 0 or done == config.max_steps:
                     run_eval(done)
+                    if reached_target(done):
+                        # The sample said "good enough": the run's result is the whole split, as at the end.
+                        run_eval(done, final=True)
+                        history.stopped_at_target = done
                     bar.set_postfix(loss=f"{history.train[-1]['loss']:.3f}" if history.train else "-",
                                     val=f"{history.val[-1]['loss']:.3f}", refresh=False)
-                if done % config.checkpoint_interval == 0 or done == config.max_steps:
+                if done % config.checkpoint_interval == 0 or done == config.max_steps or history.stopped_at_target:
                     save(done)
+                if history.stopped_at_target:
+                    break
         bar.close()
+        if is_main and history.stopped_at_target:
+            print(f"Reached target_loss {config.target_loss:g} on the validation sample at step {completed} "
+                  f"({history.val[-2]['loss']:.3f}); whole split: {history.final_val_loss:.3f} nats/byte.")
 
         if is_main and config.sample_tokens:
             history.samples["after"] = sample_text(model, config, device)
-            metrics.write({"kind": "sample", "step": config.max_steps, "name": "after",
+            metrics.write({"kind": "sample", "step": completed, "name": "after",
                            "text": history.samples["after"]})
     except KeyboardInterrupt:
         if bar is not None:
@@ -575,7 +589,8 @@ def main(argv: list[str] | None = None) -> int:
             dist.destroy_process_group()
     if rank == 0:
         val = history.val[-1]
-        print(f"done: {history.num_parameters:,} parameters, {config.max_steps} steps, "
+        steps = history.stopped_at_target or config.max_steps
+        print(f"done: {history.num_parameters:,} parameters, {steps} steps, "
               f"val {val['loss']:.4f} nats/byte ({val['bits_per_byte']:.4f} bits/byte, perplexity "
               f"{val['perplexity']:.2f}), {history.tokens_per_second:,.0f} tokens/s, "
               f"{history.wall_seconds:.0f} s ({history.train_seconds:.0f} s training, {history.eval_seconds:.0f} s "
