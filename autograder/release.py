@@ -36,6 +36,7 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
 from .course import HEADER, RELEASE_DIR, REPO_ROOT, SOURCE_DIR, assignments, course_config
+from .section_rules import notebook_leaks
 
 __all__ = [
     "EDITIONS",
@@ -489,6 +490,11 @@ def generate_release(root: Path = REPO_ROOT, names: list[str] | None = None,
     TranslationError naming every cell.
     """
     names = names or assignments(root)
+    leaks = [leak for name in names
+             for leak in notebook_leaks(_load(root / SOURCE_DIR / name / f"{name}.ipynb"), f"{SOURCE_DIR}/{name}/{name}.ipynb")]
+    if leaks:  # a setup runs beside the student's code: an expected value there can be read and handed back
+        raise ReleaseError(f"{len(leaks)} graded cell section(s) build what a check compares against where the "
+                           "student's code can read it:\n  " + "\n  ".join(leaks))
     scratch = _run_nbgrader(root, names)
     try:
         built = {edition: _build_edition(root, scratch, names, edition) for edition in editions}

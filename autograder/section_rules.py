@@ -1,0 +1,171 @@
+"""Static rules on graded cells' sections: nothing a check compares against is built where the sandbox can see it.
+
+A ``### SETUP`` section runs in the grader *and* in the sandbox, beside the
+student's code, which can read its globals. Inputs belong there; an expected
+value or a reference state does not: a submission could find it and hand it
+back as its own result. These rules read the sections' code (they run
+nothing) and name every cell that breaks them, so the release refuses it:
+
+* :func:`setup_leaks`: a name a setup binds that no drive and no later setup
+  reads, but a check does, is something only the check needs: an expected
+  value computed where the sandbox can see it. A setup that calls reference
+  code (the notebook's ``reference_*`` helpers, ``F.cross_entropy``,
+  ``torch.optim.AdamW``, ``clip_grad_norm_``) computes expected values there too.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from lmtrain.notebook import cells_of, graded_sections, parse_python
+
+__all__ = ["REFERENCE_CALLS", "reference_names", "setup_leaks", "notebook_leaks"]
+
+#: Library functions the checks use as oracles: a setup that calls one computes an expected value.
+REFERENCE_CALLS = frozenset({
+    "F.cross_entropy",
+    "torch.nn.functional.cross_entropy",
+    "torch.optim.AdamW",
+    "torch.optim.Adam",
+    "clip_grad_norm_",
+})
+
+_REFERENCE_PREFIXES = ("reference_", "_reference")
+
+
+def _dotted(node: ast.AST) -> str:
+    """``torch.optim.AdamW`` for the call target ``torch.optim.AdamW``; "" when it is not a plain name chain."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return ""
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _loads(tree: ast.AST) -> set[str]:
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+
+
+def _top_level_bindings(tree: ast.Module, *, values_only: bool) -> set[str]:
+    """Names bound at module level (assignments, loop targets, with targets, defs unless ``values_only``)."""
+    names: set[str] = set()
+    for statement in tree.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if not values_only:
+                names.add(statement.name)
+            continue
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            if not values_only:
+                names.update((alias.asname or alias.name).split(".")[0] for alias in statement.names)
+            continue
+        for node in ast.walk(statement):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                continue
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, ast.NamedExpr):
+                names.add(node.target.id)
+    # names bound only inside a comprehension are the comprehension's own
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            for generator in node.generators:
+                for target in ast.walk(generator.target):
+                    if isinstance(target, ast.Name) and not _bound_outside(tree, target.id, node):
+                        names.discard(target.id)
+    return names
+
+
+def _bound_outside(tree: ast.Module, name: str, comprehension: ast.AST) -> bool:
+    inside = {id(n) for n in ast.walk(comprehension)}
+    return any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == name and id(n) not in inside
+               for n in ast.walk(tree))
+
+
+def reference_names(sources: list[str]) -> set[str]:
+    """Functions that ``sources`` (a notebook's helper and provided cells) define as references."""
+    names = set()
+    for source in sources:
+        try:
+            tree = parse_python(source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith(_REFERENCE_PREFIXES):
+                names.add(node.name)
+    return names
+
+
+def _executed_nodes(tree: ast.AST):
+    """Every node that runs when ``tree`` runs: function and lambda bodies are left out (a function a
+    setup defines is a stand-in for the drive to call, such as a reference in place of a student's part)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                continue
+            stack.append(child)
+
+
+def _reference_calls(tree: ast.AST, references: set[str]) -> list[str]:
+    """The reference functions a setup calls while it runs, in the order met."""
+    found = []
+    for node in _executed_nodes(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = _dotted(node.func)
+        last = name.rsplit(".", 1)[-1]
+        if name and (name in REFERENCE_CALLS or last in REFERENCE_CALLS or name in references
+                     or last.startswith(_REFERENCE_PREFIXES)):
+            if name not in found:
+                found.append(name)
+    return found
+
+
+def setup_leaks(cell_source: str, cell: str = "the cell", references: set[str] | frozenset = frozenset()) -> list[str]:
+    """What in graded cell ``cell``'s setup sections only its checks need, one message each ([] when nothing).
+
+    ``references``: the names of the notebook's reference functions (see :func:`reference_names`);
+    ``reference_*`` and ``_reference*`` calls are recognised without it.
+    """
+    sections = graded_sections(cell_source)
+    trees = [parse_python(section.source, filename=f"<{cell}>") for section in sections]
+    problems = []
+    for index, (section, tree) in enumerate(zip(sections, trees)):
+        if section.kind != "setup":
+            continue
+        where = f"{cell}, {'hidden ' if section.hidden else ''}### SETUP at line {section.first_line}"
+        for call in _reference_calls(tree, set(references)):
+            problems.append(
+                f"{where} calls the reference {call}(...): it computes an expected value where the student's code "
+                "can read it. Compute it in the ### CHECK that needs it.")
+        later = list(zip(sections[index + 1:], trees[index + 1:]))
+        read_by_inputs = set()
+        for other, other_tree in later:
+            if other.kind in ("drive", "setup"):
+                read_by_inputs |= _loads(other_tree)
+        read_by_checks = set()
+        for other, other_tree in later:
+            if other.kind == "check":
+                read_by_checks |= _loads(other_tree) - _top_level_bindings(other_tree, values_only=False)
+        for name in sorted(_top_level_bindings(tree, values_only=True)):
+            if name in read_by_checks and name not in read_by_inputs:
+                problems.append(
+                    f"{where} binds {name!r}, which no drive reads but a check does: an expected value or reference "
+                    f"state the student's code can read. Compute {name!r} in the ### CHECK that needs it.")
+    return problems
+
+
+def notebook_leaks(notebook: dict, label: str = "the notebook") -> list[str]:
+    """:func:`setup_leaks` for every graded cell of a source notebook, each message naming ``label`` and the cell."""
+    cells = cells_of(notebook)
+    references = reference_names([c.source for c in cells if c.role in ("graded", "provided")])
+    problems = []
+    for cell in cells:
+        if cell.role == "graded":
+            problems += setup_leaks(cell.source, f"{label}: graded cell {cell.key}", references)
+    return problems

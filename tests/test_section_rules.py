@@ -1,0 +1,103 @@
+"""The rule that nothing a check compares against is built in a setup, where the student's code can read it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from _support import all_assignments
+from autograder.course import REPO_ROOT, SOURCE_DIR
+from autograder.release import ReleaseError, generate_release
+from autograder.section_rules import notebook_leaks, setup_leaks
+
+LEAKY = """# (1 point) f: doubles its input.
+### SETUP
+x = torch.arange(3.0)
+expected = 2 * x
+### DRIVE
+with graded("f"):
+    got = f(x)
+### CHECK
+check_close(got, expected, what="f(x)")
+"""
+
+FIXED = """# (1 point) f: doubles its input.
+### SETUP
+x = torch.arange(3.0)
+### DRIVE
+with graded("f"):
+    got = f(x)
+### CHECK
+expected = 2 * x
+check_close(got, expected, what="f(x)")
+"""
+
+
+def test_an_expected_value_in_a_setup_is_named_with_its_cell_and_the_fix():
+    problems = setup_leaks(LEAKY, "toy_cell")
+    assert len(problems) == 1, problems
+    assert "toy_cell" in problems[0] and "'expected'" in problems[0] and "compute 'expected' in the ### check" in problems[0].lower()
+
+
+def test_the_same_value_computed_in_the_check_passes():
+    assert setup_leaks(FIXED, "toy_cell") == []
+
+
+def test_an_input_the_drive_reads_is_no_leak_even_when_a_check_reads_it_too():
+    assert setup_leaks(FIXED.replace("check_close(got, expected", "check_close(got, 2 * x"), "toy_cell") == []
+
+
+def test_a_name_the_check_binds_for_itself_is_not_the_setups():
+    cell = FIXED.replace("x = torch.arange(3.0)\n", "x = torch.arange(3.0)\nlr = 0.1\n", 1).replace(
+        "expected = 2 * x\n", "for lr in (0.1, 0.2):\n    print(lr)\nexpected = 2 * x\n")
+    assert setup_leaks(cell, "toy_cell") == []
+
+
+def test_a_hidden_setup_calling_reference_code_is_named():
+    cell = FIXED + """
+### BEGIN HIDDEN TESTS
+### SETUP
+cases = [(x, reference_double(x)), (x, F.cross_entropy(x[None], torch.tensor([0])))]
+### DRIVE
+with graded("f"):
+    results = [f(case) for case, _ in cases]
+### CHECK: more inputs
+for (_, want), got in zip(cases, results):
+    check_close(got, want, what="f")
+### END HIDDEN TESTS
+"""
+    problems = setup_leaks(cell, "toy_cell")
+    assert len(problems) == 2, problems
+    assert all("hidden ### SETUP" in p for p in problems)
+    assert any("reference_double" in p for p in problems) and any("F.cross_entropy" in p for p in problems)
+
+
+def test_a_reference_defined_in_a_setup_as_a_stand_in_is_no_leak():
+    cell = FIXED.replace("x = torch.arange(3.0)\n", "x = torch.arange(3.0)\n\n\ndef stand_in(t):\n"
+                                                     "    return F.cross_entropy(t, t.argmax(-1))\n\n\n", 1)
+    assert setup_leaks(cell, "toy_cell") == []
+
+
+@pytest.mark.parametrize("assignment", all_assignments())
+def test_no_source_notebook_builds_an_expected_value_in_a_setup(assignment):
+    path = REPO_ROOT / SOURCE_DIR / assignment / f"{assignment}.ipynb"
+    assert notebook_leaks(json.loads(path.read_text(encoding="utf-8")), assignment) == []
+
+
+def test_the_release_refuses_a_source_with_a_leak_and_names_the_cell(tmp_path):
+    name = "02_sgd"
+    root = tmp_path / "repo"
+    shutil.copytree(REPO_ROOT / SOURCE_DIR / name, root / SOURCE_DIR / name)
+    path = root / SOURCE_DIR / name / f"{name}.ipynb"
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    cell = next(c for c in notebook["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "SGD_update_rule")
+    source = cell["source"]
+    assert "### CHECK\ncheck_close(after_two_steps, start - 0.5" in source
+    cell["source"] = source.replace("### DRIVE\n", "expected = start - 0.5 * (1 + 1 / math.sqrt(2)) * gradient\n### DRIVE\n", 1) \
+        .replace("check_close(after_two_steps, start - 0.5 * (1 + 1 / math.sqrt(2)) * gradient,",
+                 "check_close(after_two_steps, expected,", 1)
+    path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+    with pytest.raises(ReleaseError, match=r"02_sgd\.ipynb: graded cell SGD_update_rule, ### SETUP at line \d+ binds 'expected'"):
+        generate_release(root, [name])
