@@ -79,8 +79,8 @@ def test_student_lab_validates_without_nbgrader_warnings(lab):
 
 
 @pytest.mark.slow
-def test_student_lab_serves_the_calculator(lab):
-    """Notebook 03's calculator link, /static/compute.html, is served by the lab."""
+def test_lab_serves_the_instructors_calculator(lab):
+    """The calculator (instructors only; no notebook links it) opens at /static/compute.html."""
     status, body = lab.request("static/compute.html")
     assert status == 200, f"/static/compute.html: HTTP {status}"
     assert body == (REPO_ROOT / "data" / "compute.html").read_bytes()

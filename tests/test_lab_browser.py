@@ -90,7 +90,7 @@ def assert_no_instructor_tools(state: dict) -> None:
 
 @pytest.mark.slow
 def test_student_lab_in_chromium(chromium, tmp_path, capsys):
-    """No instructor tools, no news pop-up, Validate kept; notebook 03's calculator link opens the calculator."""
+    """No instructor tools, no news pop-up, Validate kept; notebook 03 does not link the instructors' calculator."""
     notebook = "03_adamw/03_adamw.ipynb"
     with running_lab("lab", tmp_path) as lab, Browser.start(chromium) as browser:
         page = open_notebook(browser, lab, REPO_ROOT / "notebooks", notebook)
@@ -100,17 +100,11 @@ def test_student_lab_in_chromium(chromium, tmp_path, capsys):
         SHOTS.mkdir(parents=True, exist_ok=True)
         print_shot(capsys, page.screenshot(SHOTS / "student_lab.png"))
 
-        link = "[...document.querySelectorAll('.jp-RenderedMarkdown a')].find((a) => a.href.includes('compute.html'))"
-        href = page.wait_for(f"({link} || {{}}).href", PAGE_TIMEOUT, "the calculator link in notebook 03")
-        assert href == f"{lab.url}/static/compute.html", \
-            (f"notebook 03 must link the calculator as (/static/compute.html), which the lab serves, not {href}: "
-             "edit solutions/03_adamw and run make release")
-        known = {info["targetId"] for info in browser.send("Target.getTargets")["targetInfos"]}
-        page.click(link, "the calculator link")
-        calculator = browser.attach(browser.wait_for_new_target(known, PAGE_TIMEOUT)["targetId"])
-        calculator.wait_for("document.querySelector('[data-output=\"status\"]')?.dataset.value === 'ok'",
-                            PAGE_TIMEOUT, "the calculator computing its default model")
-        assert calculator.evaluate("location.pathname") == "/static/compute.html"
+        # The calculator prints the closed forms of tasks 3.2-3.5: instructors only (README).
+        page.wait_for("document.querySelectorAll('.jp-RenderedMarkdown').length > 5", PAGE_TIMEOUT,
+                      "notebook 03's prose")
+        hrefs = page.evaluate("[...document.querySelectorAll('.jp-RenderedMarkdown a')].map((a) => a.href)")
+        assert not [h for h in hrefs if "compute.html" in h], f"notebook 03 links the calculator: {hrefs}"
 
 
 @pytest.mark.slow

@@ -19,10 +19,11 @@ c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
 # registry from the lab would dial out too.
 c.LabApp.extension_manager = "readonly"
 
-# Notebook 03 links to the AdamW calculator at /static/compute.html: the lab's root is a
-# notebooks folder, so a relative link to data/compute.html would point above it and JupyterLab
-# answers 404. Jupyter serves extra static paths under /static/ in a plain browser tab, where the
-# calculator's script runs (JupyterLab's HTML viewer would block it until "Trust HTML").
+# The AdamW calculator, data/compute.html, opens at /static/compute.html. It is the instructors'
+# (it prints the closed forms notebook 03 asks students to derive), so no student notebook links
+# it and the student repository leaves it out, where this path then answers 404. Jupyter serves
+# extra static paths under /static/ in a plain browser tab, where the calculator's script runs
+# (JupyterLab's HTML viewer would block it until "Trust HTML").
 c.ServerApp.extra_static_paths = [str(Path(__file__).resolve().parents[2] / "data")]
 
 # Opening a notebook and saving it leaves its bytes as they were. The release is written as
