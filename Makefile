@@ -103,6 +103,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/train_speed.py
 	$(PY) benchmarks/profile_step.py
 	$(PY) benchmarks/baseline_gpt.py
+	$(PY) benchmarks/time_to_quality.py
 	$(PY) benchmarks/gpu_report.py
 	$(PY) benchmarks/grade_class.py --students $(or $(STUDENTS),4)
 
