@@ -82,9 +82,10 @@ test-busy: $(STAMP)
 release: $(STAMP)
 	$(PY) -m autograder release $(if $(FORCE),--force)
 
-## make grade SUBMISSIONS=dir OUT=dir: grade a class (instructors)
+## make grade SUBMISSIONS=dir OUT=dir: grade a class (instructors) into OUT and into the gradebook formgrader
+## shows (gradebook.db, autograded/); run it again after grading by hand to bring those points into OUT.
 grade: $(STAMP)
-	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT)
+	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT) --formgrader
 
 ## make train PRESET=cpu PARTS=notebooks: train the small Transformer LM with your parts
 ## (PARTS=solutions for the reference answers, PARTS=builtin for PyTorch's)

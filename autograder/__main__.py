@@ -50,7 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--max-processes", type=int, default=128,
                        help="processes and threads a notebook may run at once (default 128)")
     grade.add_argument("--db-url", default=None,
-                       help="nbgrader gradebook URL (default sqlite:///OUT/gradebook.db; 'none' to skip)")
+                       help="nbgrader gradebook URL (default sqlite:///OUT/gradebook.db, with --formgrader the "
+                            "course's gradebook.db; 'none' to skip)")
+    grade.add_argument("--formgrader", action="store_true",
+                       help="grade into the course formgrader shows (make lab-instructor): its gradebook.db and the "
+                            "graded notebooks under autograded/ at the top of the repository, for grading by hand")
     grade.add_argument("--shard", type=_shard, default=None, help="grade only shard I of N (0-based), e.g. 0/4")
     grade.add_argument("--format", type=_formats, default=("csv",), help="csv (always) and/or gradescope")
     grade.add_argument("--notebooks", type=_names, default=None, help="comma-separated assignments (default: all)")
@@ -144,11 +148,17 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--jobs must be at least 1")
         limits = Limits(notebook_timeout=args.timeout, cell_timeout=min(args.cell_timeout, args.timeout),
                         memory_gb=args.memory, max_processes=args.max_processes)
+        options = GradeOptions(limits=limits, isolate=not args.no_isolation)
+        db_url, formgrader = args.db_url, None
+        if args.formgrader:
+            if db_url == "none":
+                parser.error("--formgrader shows the grades of a gradebook: leave out --db-url none")
+            formgrader = options.course_root
+            db_url = db_url or f"sqlite:///{formgrader / 'gradebook.db'}"
         try:
-            grade_class(args.submissions, args.out, jobs=args.jobs,
-                        options=GradeOptions(limits=limits, isolate=not args.no_isolation),
-                        names=args.notebooks, shard=args.shard, db_url=args.db_url, formats=args.format,
-                        progress=not args.no_progress, force=args.force)
+            grade_class(args.submissions, args.out, jobs=args.jobs, options=options,
+                        names=args.notebooks, shard=args.shard, db_url=db_url, formats=args.format,
+                        progress=not args.no_progress, force=args.force, formgrader=formgrader)
         except (FileNotFoundError, RuntimeError, KeyError) as exc:
             print(f"ERROR {exc}", file=sys.stderr)
             return 1

@@ -27,6 +27,7 @@ from pathlib import Path
 from lmtrain.notebook import cells_of
 
 from .course import RELEASE_DIR, REPO_ROOT, SOURCE_DIR, assignments
+from .formgrader import FOLDERS, write_formgrader_notebooks
 from .grading_key import PARTS, changed_parts, key_of, pair_key, pair_parts, run_key, run_parts
 from .outputs import load_state, render, state_path, summary_table, write_atomic
 from .pipeline import GradeOptions, grade_one, released
@@ -124,8 +125,13 @@ def grade_class(
     formats: tuple = ("csv",),
     progress: bool = True,
     force: bool = False,
+    formgrader: str | Path | None = None,
 ) -> list[NotebookResult]:
-    """Grade every student under ``submissions`` into ``out``; returns the rendered results."""
+    """Grade every student under ``submissions`` into ``out``; returns the rendered results.
+
+    ``formgrader``: a course folder (the instructor lab's is the repository) that gets the graded
+    notebooks where formgrader opens them (:mod:`autograder.formgrader`); give ``db_url`` its gradebook.
+    """
     submissions, out = Path(submissions).resolve(), Path(out).resolve()
     previous_umask = os.umask(0o077)  # every output (the gradebook and the log included) owner-only
     out.mkdir(parents=True, exist_ok=True)
@@ -157,9 +163,18 @@ def grade_class(
         log.info("%d notebooks, %d already graded with the same input", len(pairs), len(pairs) - len(todo))
         forbidden = [str(out), str(submissions)]
         if db_url and db_url.startswith("sqlite:///"):
-            forbidden.append(str(Path(db_url[len("sqlite:///"):]).resolve().parent))
+            database = Path(db_url[len("sqlite:///"):]).resolve()
+            # the instructor lab's gradebook sits at the top of the course folder, which holds the
+            # course package the sandbox needs: hide the file there, the whole folder elsewhere
+            at_top = formgrader is not None and database.parent == Path(formgrader).resolve()
+            forbidden.append(str(database if at_top else database.parent))
+        if formgrader is not None:
+            forbidden += [str((Path(formgrader) / folder).resolve()) for folder in FOLDERS]
         regrades = _run_pairs(todo, found.submissions, course, out, jobs, options, forbidden, progress)
         results = render(out, course, pairs, formats=formats, db_url=db_url)
+        if formgrader is not None:
+            write_formgrader_notebooks(Path(formgrader), course, results,
+                                       {s: found.submissions[s].notebooks for s in students})
         table = summary_table(results, course) + _regrade_summary(regrades)
         log.info("summary\n%s", table)
         print(table)
@@ -254,6 +269,9 @@ def _run_pairs(todo, submissions: dict, course, out: Path, jobs: int, options: G
             log.info("%s/%s: %s %g/%g %s (%.2f s)", student, assignment, result.status, result.score,
                      result.max_score, result.detail, time.monotonic() - started)
             state = {"key": key_of(parts), "parts": parts, "result": asdict(result)}
+            for kept in ("hand", "hand_change"):  # what was graded by hand is not graded again
+                if isinstance(old, dict) and kept in old:
+                    state[kept] = old[kept]
             regrade = _regrade_record(old, parts, result)
             if regrade is not None:
                 state["regrade"] = regrade

@@ -18,10 +18,11 @@ import json
 import os
 import re
 import tempfile
+import time
 from dataclasses import asdict
 from pathlib import Path
 
-from .gradebook import write_gradebook
+from .gradebook import HandGrades, read_hand_grades, write_gradebook
 from .protocol import safe_text
 from .scoring import STATUSES, NotebookResult, TestResult
 
@@ -85,19 +86,30 @@ def load_state(path: Path) -> dict | None:
 
 def render(out: Path, course: dict, pairs: list, *, formats=("csv",), db_url: str | None = None) -> list[NotebookResult]:
     """Write grades.csv, report.json, integrity.csv, feedback (and results.json) from the states."""
-    results, regrades = [], []
+    results, regrades, states = [], [], []
     for student, assignment in sorted(pairs):
         state = load_state(state_path(out, student, assignment))
         if state is None:
             raise RuntimeError(f"no grade for {student}/{assignment}: run the grade command again")
         results.append(NotebookResult.from_dict(state["result"]))
         regrades.append(state.get("regrade"))
+        states.append(state)
     _similar_pairs(results)
+    hand: dict[tuple[str, str], HandGrades] = {}
+    if db_url != "none":
+        url = db_url or f"sqlite:///{out / 'gradebook.db'}"
+        write_gradebook(url, course, results)
+        hand = read_hand_grades(url, results)
+        _record_hand_changes(out, results, states, hand)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student_id", "notebook", "score", "max_score", "status"])
+    writer.writerow(GRADES_COLUMNS)
     for r in results:
-        writer.writerow([csv_cell(r.student_id), r.notebook, f"{r.score:g}", f"{r.max_score:g}", r.status])
+        given, graded, pending = _hand_split(r, hand.get((r.student_id, r.notebook)))
+        if r.status == "missing":
+            given = graded = pending = 0.0
+        writer.writerow([csv_cell(r.student_id), r.notebook, f"{_r(r.score + given):g}", f"{_r(r.max_score + graded):g}",
+                         r.status, f"{given:g}", f"{pending:g}"])
     write_atomic(out / "grades.csv", buffer.getvalue())
     report = {
         "report_version": REPORT_VERSION,
@@ -120,29 +132,57 @@ def render(out: Path, course: dict, pairs: list, *, formats=("csv",), db_url: st
     rows = sorted({(csv_cell(r.student_id), r.notebook, k, csv_cell(d)) for r in results for k, d in r.integrity})
     writer.writerows(rows)
     write_atomic(out / "integrity.csv", buffer.getvalue())
-    write_atomic(out / "regrade.csv", regrade_csv(results, regrades))
+    write_atomic(out / "regrade.csv", regrade_csv(results, regrades, [s.get("hand_change") for s in states],
+                                                  [s.get("hand") for s in states]))
     by_student: dict[str, list[NotebookResult]] = {}
     for r in results:
         by_student.setdefault(r.student_id, []).append(r)
     for student, mine in by_student.items():
         for r in mine:
-            write_atomic(out / "feedback" / student / f"{r.notebook}.html", feedback_html(r, course[r.notebook]))
-        write_atomic(out / "feedback" / student / "index.html", feedback_index_html(student, mine))
+            write_atomic(out / "feedback" / student / f"{r.notebook}.html",
+                         feedback_html(r, course[r.notebook], hand.get((student, r.notebook))))
+        write_atomic(out / "feedback" / student / "index.html", feedback_index_html(student, mine, hand))
         if "gradescope" in formats:
             write_atomic(out / "gradescope" / student / "results.json",
-                          json.dumps(gradescope_results(mine, course), indent=1, sort_keys=True) + "\n")
-    if db_url != "none":
-        write_gradebook(db_url or f"sqlite:///{out / 'gradebook.db'}", course, results)
+                          json.dumps(gradescope_results(mine, course, hand), indent=1, sort_keys=True) + "\n")
     return results
+
+
+#: ``score`` and ``max_score`` count a written answer graded by hand (formgrader) once it has its
+#: points: ``hand_score`` of the score was given by hand, ``hand_pending`` points still wait for it.
+GRADES_COLUMNS = ["student_id", "notebook", "score", "max_score", "status", "hand_score", "hand_pending"]
+
+#: The reason regrade.csv gives for a score an instructor gave or changed in formgrader.
+HAND_CHANGE = "a grade given by hand"
+
+
+def _record_hand_changes(out: Path, results: list[NotebookResult], states: list[dict],
+                         hand: dict[tuple[str, str], HandGrades]) -> None:
+    """Keep the hand-graded scores each pair was last rendered with in its state, and when they
+    change (no re-run: they are not part of the grading key), what they were and when."""
+    for r, state in zip(results, states):
+        mine = hand.get((r.student_id, r.notebook))
+        if mine is None or not mine.scores:
+            continue
+        now = dict(sorted(mine.scores.items()))
+        before = state.get("hand")
+        if before == now:
+            continue
+        if isinstance(before, dict):
+            state["hand_change"] = {"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "before": before}
+        state["hand"] = now
+        write_atomic(state_path(out, r.student_id, r.notebook), json.dumps(state, sort_keys=True, indent=1))
 
 
 REGRADE_COLUMNS = ["student_id", "notebook", "test", "old_score", "new_score", "old_status", "new_status", "changed",
                    "regraded_at"]
 
 
-def regrade_csv(results: list[NotebookResult], regrades: list[dict | None]) -> str:
-    """The last re-grade of every pair graded more than once: a row for the notebook (``test`` empty)
-    and one for each test whose score or status moved, with what changed since the grade before."""
+def regrade_csv(results: list[NotebookResult], regrades: list[dict | None], hand_changes: list[dict | None] = (),
+                hands: list[dict | None] = ()) -> str:
+    """The last re-grade of every pair graded more than once: a row for the notebook (``test`` empty,
+    the autograded score) and one for each test whose score or status moved, with what changed since
+    the grade before; then a row for each written answer whose score given by hand last changed."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(REGRADE_COLUMNS)
@@ -160,7 +200,24 @@ def regrade_csv(results: list[NotebookResult], regrades: list[dict | None]) -> s
                 old_text = "" if old_score is None else f"{float(old_score):g}"
                 writer.writerow([student, r.notebook, test.grade_id, old_text, f"{test.score:g}", old_status,
                                  test.status, changed, at])
+    for r, change, now in zip(results, hand_changes, hands):
+        if not isinstance(change, dict) or not isinstance(now, dict):
+            continue
+        before = change.get("before", {})
+        for gid in sorted(now):
+            old, new = before.get(gid), now[gid]
+            if old != new:
+                writer.writerow([csv_cell(r.student_id), r.notebook, gid, _hand_text(old), _hand_text(new),
+                                 _hand_status(old), _hand_status(new), HAND_CHANGE, change.get("at", "")])
     return buffer.getvalue()
+
+
+def _hand_text(score: float | None) -> str:
+    return "" if score is None else f"{float(score):g}"
+
+
+def _hand_status(score: float | None) -> str:
+    return "to grade by hand" if score is None else "graded by hand"
 
 
 def _similar_pairs(results: list[NotebookResult]) -> None:
@@ -263,19 +320,42 @@ def _page(title: str, body: list[str]) -> str:
                       "</body></html>\n"])
 
 
-def _manual_points(result: NotebookResult) -> float:
-    return sum(points for _, points in result.manual)
+def _manual(result: NotebookResult) -> list[tuple[str, float]]:
+    """(grade_id, points) of the notebook's written answers, graded by hand."""
+    return [(entry[0], float(entry[1])) for entry in result.manual]
 
 
-def feedback_html(result: NotebookResult, source: SourceNotebook) -> str:
+def _hand_split(result: NotebookResult, hand: HandGrades | None) -> tuple[float, float, float]:
+    """(points given by hand, the points of the answers graded, the points still to be graded)."""
+    given = graded = pending = 0.0
+    for gid, points in _manual(result):
+        score = hand.scores.get(gid) if hand is not None else None
+        if score is None:
+            pending += points
+        else:
+            given, graded = given + score, graded + points
+    return given, graded, pending
+
+
+def _score_text(result: NotebookResult, hand: HandGrades | None) -> str:
+    """"6 / 7", or with written answers "7 / 8 (1 / 1 of it graded by hand)", "6 / 7 (and 1 point to
+    be graded by hand)": the points given by hand count once they are given."""
+    given, graded, pending = _hand_split(result, hand) if result.status != "missing" else (0.0, 0.0, 0.0)
+    text = f"{_r(result.score + given):g} / {_r(result.max_score + graded):g}"
+    notes = [f"{given:g} / {graded:g} of it graded by hand"] if graded else []
+    notes += [f"and {pending:g} point{'s' if pending != 1 else ''} to be graded by hand"] if pending else []
+    return text + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def feedback_html(result: NotebookResult, source: SourceNotebook, hand: HandGrades | None = None) -> str:
+    """One notebook's page for its student; ``hand``: what the instructor gave by hand in formgrader."""
     esc = html.escape
     state, detail = notebook_state(result), _state_detail(result)
     detail = source.redact(detail) if state == result.status else detail
     parts = [
         f"<h1>{esc(result.notebook)}</h1>",
         '<p><a href="index.html">All your notebooks and your total</a></p>',
-        f"<p>Student: <b>{esc(result.student_id)}</b>. Score: <b>{result.score:g} / {result.max_score:g}</b>"
-        + (f" autograded, plus {_manual_points(result):g} graded by hand" if result.manual else "") + ". "
+        f"<p>Student: <b>{esc(result.student_id)}</b>. Score: <b>{esc(_score_text(result, hand))}</b>. "
         f"Status: <b>{esc(state)}</b>{(': ' + esc(detail)) if detail else ''}.</p>",
     ]
     if result.submitted_file:
@@ -297,34 +377,52 @@ def feedback_html(result: NotebookResult, source: SourceNotebook) -> str:
             f'<td class="{esc(test.status.replace(" ", "-"))}">{esc(shown)}</td>'
             f"<td><pre>{esc(details)}</pre>{output}</td></tr>"
         )
-    for grade_id, points in result.manual:
-        parts.append(f"<tr><td>{esc(grade_id)}</td><td>? / {points:g}</td><td>graded by hand</td>"
-                     "<td><pre>your written answer is graded by the instructor</pre></td></tr>")
+    comments = hand.comments if hand is not None else {}
+    for grade_id, points in _manual(result):
+        score = hand.scores.get(grade_id) if hand is not None else None
+        if score is None:
+            parts.append(f"<tr><td>{esc(grade_id)}</td><td>? / {points:g}</td><td>to be graded by hand</td>"
+                         "<td><pre>your written answer is graded by the instructor</pre></td></tr>")
+        else:
+            parts.append(f"<tr><td>{esc(grade_id)}</td><td>{score:g} / {points:g}</td><td>graded by hand</td>"
+                         f"<td><pre>{esc(comments.get(grade_id, ''))}</pre></td></tr>")
     parts.append("</table>")
+    written = {gid for gid, _ in _manual(result) if hand is not None and hand.scores.get(gid) is not None}
+    others = [(gid, text) for gid, text in sorted(comments.items()) if gid not in written]
+    if others:
+        parts.append("<h2>Comments from your instructor</h2><table><tr><th>answer</th><th>comment</th></tr>"
+                     + "".join(f"<tr><td>{esc(gid)}</td><td><pre>{esc(text)}</pre></td></tr>" for gid, text in others)
+                     + "</table>")
     return _page(f"{result.notebook}: feedback for {result.student_id}", parts)
 
 
-def feedback_index_html(student: str, results: list[NotebookResult]) -> str:
+def feedback_index_html(student: str, results: list[NotebookResult],
+                        hand: dict[tuple[str, str], HandGrades] | None = None) -> str:
     """One student's notebooks, each score and status with a link to its page, and the total."""
     esc = html.escape
+    hand = hand or {}
     parts = [f"<h1>Feedback for {esc(student)}</h1>",
              "<table><tr><th>notebook</th><th>score</th><th>status</th></tr>"]
     for r in results:
-        manual = f" (and {_manual_points(r):g} points graded by hand)" if r.manual else ""
         parts.append(f'<tr><td><a href="{esc(r.notebook)}.html">{esc(r.notebook)}</a></td>'
-                     f"<td>{r.score:g} / {r.max_score:g}{manual}</td><td>{esc(notebook_state(r))}</td></tr>")
-    score, most = sum(r.score for r in results), sum(r.max_score for r in results)
-    manual = sum(_manual_points(r) for r in results)
-    parts.append(f"<tr><th>total</th><th>{_r(score):g} / {_r(most):g}"
-                 + (f" (and {manual:g} points graded by hand)" if manual else "") + "</th><th></th></tr></table>")
+                     f"<td>{esc(_score_text(r, hand.get((student, r.notebook))))}</td>"
+                     f"<td>{esc(notebook_state(r))}</td></tr>")
+    total = NotebookResult(student, "total", _r(sum(r.score for r in results)),
+                           _r(sum(r.max_score for r in results)), "graded",
+                           manual=[[f"{r.notebook}/{gid}", points] for r in results for gid, points in _manual(r)])
+    scores = {f"{r.notebook}/{gid}": score for r in results for gid, score in
+              (hand[(student, r.notebook)].scores.items() if (student, r.notebook) in hand else ())}
+    parts.append(f"<tr><th>total</th><th>{esc(_score_text(total, HandGrades(scores=scores)))}</th>"
+                 "<th></th></tr></table>")
     others = sorted({note for r in results for note in r.other_files})
     if others:
         parts.append("<h2>Files not graded</h2><ul>" + "".join(f"<li>{esc(n)}</li>" for n in others) + "</ul>")
     return _page(f"feedback for {student}", parts)
 
 
-def gradescope_results(results: list[NotebookResult], course: dict) -> dict:
-    tests = []
+def gradescope_results(results: list[NotebookResult], course: dict,
+                       hand: dict[tuple[str, str], HandGrades] | None = None) -> dict:
+    tests, given = [], 0.0
     for r in results:
         for t in r.tests:
             output = "\n".join(_feedback_lines(t, r) + ([t.output] if t.output else []))
@@ -335,12 +433,19 @@ def gradescope_results(results: list[NotebookResult], course: dict) -> dict:
                 "output": output,
                 "visibility": "visible",
             })
-        for grade_id, points in r.manual:
-            tests.append({"name": f"{r.notebook}: {grade_id}", "max_score": points, "score": 0.0,
-                          "output": "graded by hand: your written answer is graded by the instructor",
-                          "visibility": "visible"})
+        mine = (hand or {}).get((r.student_id, r.notebook))
+        for grade_id, points in _manual(r):
+            score = mine.scores.get(grade_id) if mine is not None else None
+            if score is None:
+                output = "to be graded by hand: your written answer is graded by the instructor"
+            else:
+                given += score
+                comment = mine.comments.get(grade_id, "")
+                output = "graded by hand" + (f": {comment}" if comment else "")
+            tests.append({"name": f"{r.notebook}: {grade_id}", "max_score": points, "score": score or 0.0,
+                          "output": output, "visibility": "visible"})
     return {
-        "score": _r(sum(r.score for r in results)),
+        "score": _r(sum(r.score for r in results) + given),
         "output": "; ".join(f"{r.notebook}: {r.status} {r.score:g}/{r.max_score:g}" for r in results),
         "tests": tests,
     }

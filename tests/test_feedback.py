@@ -163,7 +163,7 @@ def test_the_index_adds_every_notebook():
         _result("04_lr_schedule", 0, 7, unanswered=True),
     ])
     text = _text(page)
-    assert "total 4 / 39 (and 2 points graded by hand)" in text
+    assert "total 4 / 39 (and 2 points to be graded by hand)" in text
     assert "03_adamw 0 / 20 not handed in" in text and "04_lr_schedule 0 / 7 handed in unanswered" in text
 
 
