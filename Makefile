@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 
 ## make lab: JupyterLab on the student notebooks, set up for students (lab/README.md says how).
 ## make lab EDITION=zh: the Chinese edition (notebooks-zh/), with JupyterLab in Chinese.
-## make lab-instructor: the repository with nbgrader's instructor tools (formgrader, Create Assignment).
+## make lab-instructor: the repository with nbgrader's instructor tools (formgrader, Create Assignment);
+## formgrader shows the class `make grade` graded, and is where written answers are graded by hand.
 ## LAB_ARGS: more flags for jupyter lab (e.g. --no-browser --port=8899).
 ## LAB_STATE: where the lab keeps what it writes (workspaces, settings changed in the lab);
 ## git ignores it, and the home folder's Jupyter settings are never read.

@@ -15,9 +15,12 @@ import csv
 import io
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,9 +32,13 @@ from nbgrader.coursedir import CourseDirectory
 from autograder.course import REPO_ROOT
 from autograder.formgrader import formgrader_notebook
 from autograder.grade import load_course
+from chromium import Browser, chromium_or_skip
+from lab_server import Lab, _stop, _wait_until_up, free_port, lab_environment, make_command
 
 NB = "02_sgd"
 WRITTEN = "sgd_learning_rates_written"
+SHOTS = REPO_ROOT / "runs" / "lab-screenshots"
+PAGE_TIMEOUT = 240  # seconds for a page condition; a cold lab on a busy 2-core machine is slow
 
 
 def _written_answer(text: str) -> bytes:
@@ -156,3 +163,80 @@ def test_the_shown_notebook_keeps_the_release_roles():
     unreadable = formgrader_notebook(b"not a notebook", source)
     assert "could not be read" in unreadable["cells"][0]["source"]
 
+
+@contextmanager
+def _instructor_lab(course, workdir: Path) -> Iterator[Lab]:
+    """`make lab-instructor` in the copy, as tests/lab_server.py starts it in the repository: the copy
+    is formgrader's course (lab/instructor's settings name the folder they are in)."""
+    home = workdir / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    port, token, log = free_port(), secrets.token_hex(16), workdir / "lab.log"
+    with open(log, "wb") as output:
+        server = subprocess.Popen(make_command("lab-instructor", workdir / "state", port, token, (), {}),
+                                  cwd=course["course"], env=lab_environment(home), stdout=output,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+    lab = Lab(f"http://127.0.0.1:{port}", token, log)
+    try:
+        assert _wait_until_up(lab, server), f"the lab did not start:\n{lab.log_text()[-4000:]}"
+        yield lab
+    finally:
+        _stop(server)
+
+
+@pytest.mark.slow
+def test_the_instructor_lab_shows_the_graded_class_and_keeps_its_buttons_safe(course, tmp_path):
+    _grade(course)
+    with _instructor_lab(course, tmp_path) as lab:
+        status, page = lab.request("formgrader/manage_assignments", timeout=120)
+        assert status == 200
+        assert b'id="warning-exchange"' not in page and b'id="warning-course-id"' not in page, \
+            "formgrader warns about its exchange or course id"
+        assignments = {a["name"]: a for a in lab.json("formgrader/api/assignments", timeout=120)}
+        assert assignments[NB]["num_submissions"] == 2, assignments[NB]
+        submissions = lab.json(f"formgrader/api/submissions/{NB}")
+        assert sorted(s["student"] for s in submissions) == ["ada", "bo"]
+        assert all(s["autograded"] for s in submissions), submissions
+        notebooks = {n["student"]: n for n in lab.json(f"formgrader/api/submitted_notebooks/{NB}/{NB}")}
+        status, page = lab.request(f"formgrader/submissions/{notebooks['ada']['id']}/")
+        assert status == 200 and b"converges fastest" in page, "the manual-grading page of ada's notebook"
+
+        # the buttons: Generate is `make release` (an unknown notebook is refused before anything
+        # runs), Autograde and the feedback buttons say what to run
+        answer = lab.json("formgrader/api/assignment/no_such_notebook/assign", data={})
+        assert answer == {"success": False, "error": "no_such_notebook is not a notebook of solutions/."}, answer
+        for url in (f"formgrader/api/submission/{NB}/ada/autograde", f"formgrader/api/assignment/{NB}/generate_feedback",
+                    f"formgrader/api/assignment/{NB}/ada/release_feedback"):
+            answer = lab.json(url, data={})
+            assert not answer["success"] and "make grade" in answer["error"], (url, answer)
+        assert not list((course["course"] / "autograded").glob("*/*/*.html")), "nbgrader's feedback was written"
+
+
+@pytest.mark.slow
+def test_formgrader_in_chromium(course, tmp_path, capsys):
+    """Screenshots of formgrader's list of graded submissions and of a written answer graded by hand."""
+    chromium = chromium_or_skip("to see formgrader in a browser")
+    _grade(course)
+    _give_point(course)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with _instructor_lab(course, tmp_path) as lab, Browser.start(chromium) as browser:
+        # formgrader's pages fetch their tables with the login cookie, which a token in a URL of the
+        # server's API sets (the token in a formgrader page's URL does not)
+        browser.new_page(lab.page("api/contents"), size=(1280, 800)).wait_for(
+            "document.cookie !== undefined && document.body.innerText.length > 0", PAGE_TIMEOUT, "a login")
+        page = browser.new_page(f"{lab.url}/formgrader/manage_submissions/{NB}", size=(1280, 800))
+        rows = page.wait_for("(() => { const rows = [...document.querySelectorAll('#main-table tr')]"
+                             ".map((r) => r.innerText); return rows.length === 2 && rows.every((r) => /\\d \\/ \\d/.test(r))"
+                             " ? rows : null; })()", PAGE_TIMEOUT, "formgrader listing both graded submissions")
+        assert any("ada" in r for r in rows) and any("bo" in r for r in rows), rows
+        with capsys.disabled():
+            print(f"\nscreenshot: {page.screenshot(SHOTS / 'formgrader_submissions.png')}")
+
+        notebook = {n["student"]: n for n in lab.json(f"formgrader/api/submitted_notebooks/{NB}/{NB}")}["ada"]
+        page = browser.new_page(f"{lab.url}/formgrader/submissions/{notebook['id']}/", size=(1280, 800))
+        score = page.wait_for(f"(() => {{ const input = document.getElementById('{WRITTEN}');"
+                              " return input && input.value !== '' ? input.value : null; })()",
+                              PAGE_TIMEOUT, "the written answer's score box, filled in from the gradebook")
+        assert float(score) == 1.0, score
+        page.evaluate(f"document.getElementById('{WRITTEN}').scrollIntoView({{block: 'center'}})")
+        with capsys.disabled():
+            print(f"screenshot: {page.screenshot(SHOTS / 'formgrader_manual_grade.png')}")
