@@ -151,16 +151,3 @@ def honest_submission(assignment: str, **answers: str) -> bytes:
         if cell.get("cell_type") == "code" and nbgrader_meta(cell).get("solution"):
             cell["source"] = answers.get(gid, reference[gid])
     return json.dumps(release).encode("utf-8")
-
-
-def honest_submission(assignment: str, **answers: str) -> bytes:
-    """The release notebook of ``assignment`` with every reference answer, ``answers`` (function ->
-    source) in place of some of them: an honest student, or one with the given mistakes."""
-    source = json.loads(notebook_path(assignment, "solutions").read_text(encoding="utf-8"))
-    reference = {nbgrader_meta(c).get("grade_id"): cell_source(c) for c in source["cells"] if nbgrader_meta(c).get("solution")}
-    release = json.loads(notebook_path(assignment, "notebooks").read_text(encoding="utf-8"))
-    for cell in release["cells"]:
-        gid = nbgrader_meta(cell).get("grade_id")
-        if cell.get("cell_type") == "code" and nbgrader_meta(cell).get("solution"):
-            cell["source"] = answers.get(gid, reference[gid])
-    return json.dumps(release).encode("utf-8")
