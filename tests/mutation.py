@@ -90,6 +90,11 @@ EQUIVALENT: dict[str, str] = {
     "AdamW:boolop:15:11:3434c666": "rejects only when eps and weight_decay are both negative: accepts more invalid values, refuses no valid one",
     # max_batch_size: at memory_bytes == total(0) both branches return 0.
     "max_batch_size:compare:9:7:66e4d91f": "at memory_bytes == fixed the early return gives 0, and so does (memory_bytes - fixed) // per_sequence",
+    # max_batch_size: int(x / y) and x // y agree until the float division loses integer precision.
+    "max_batch_size:binop:12:15:8822021a": "differs only for budgets above 9e15 bytes (9 PB), far outside any accelerator; the prose's budgets are GB-sized",
+    # forward_flops, adamw_step_flops: `/` for `//` gives a float of the same integral value.
+    "forward_flops:binop:8:85:8ce860f5": "a float of integral value is accepted (corpus correct/float_*): the int annotation is not graded",
+    "adamw_step_flops:binop:6:17:7c9c1f7c": "a float of integral value is accepted (corpus correct/float_*): the int annotation is not graded",
     # adamw_step_flops: task 3.4 accepts any one constant c in [8, 20], and P does not depend on
     # the batch size or the number of heads.
     "adamw_step_flops:binop:9:26:3d5ba69f": "c = 10: task 3.4 accepts any constant count between 8 and 20",
