@@ -292,7 +292,7 @@ def _run_pairs(todo, submissions: dict, course, out: Path, jobs: int, options: G
                     regrade = future.result()
                     if regrade is not None:
                         regrades.append(regrade)
-                except Exception:  # noqa: BLE001 - a grader bug: logged, that pair stays ungraded
+                except Exception:
                     log.exception("grading failed")
                     raise
                 if bar is not None:

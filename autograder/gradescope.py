@@ -13,7 +13,6 @@ for a local replica in the tests).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import stat
 import subprocess

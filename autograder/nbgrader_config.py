@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from autograder.course import course_config  # noqa: E402
+from autograder.course import course_config
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 c.merge(course_config(Path(__file__).resolve().parent.parent))

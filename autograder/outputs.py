@@ -21,10 +21,14 @@ import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .gradebook import HandGrades, read_hand_grades, write_gradebook
 from .protocol import safe_text
 from .scoring import STATUSES, NotebookResult, TestResult
+
+if TYPE_CHECKING:  # only an annotation here; importing the plan at run time would be a cycle
+    from .plan import SourceNotebook
 
 __all__ = ["render", "feedback_html", "gradescope_results", "summary_table", "write_gradebook", "write_atomic",
            "csv_cell", "load_state", "state_path", "regrade_csv", "feedback_index_html", "cell_description",

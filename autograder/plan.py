@@ -23,7 +23,6 @@ from lmtrain.notebook import (
     Section,
     bound_names,
     cell_source,
-    cells_of,
     graded_sections,
     nbgrader_meta,
     parse_python,

@@ -29,7 +29,6 @@ import torch
 import torch.nn.functional as F
 
 from lmtrain.config import make_config
-from lmtrain.model import apply_rope
 from lmtrain.parts import TrainingParts
 from lmtrain.train import build_model
 

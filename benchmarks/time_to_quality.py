@@ -27,7 +27,7 @@ from lmtrain.parts import TrainingParts
 from lmtrain.train import train
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # baseline_gpt, beside this file
-from baseline_gpt import run_baseline  # noqa: E402
+from baseline_gpt import run_baseline
 
 
 def main() -> int:

@@ -505,7 +505,7 @@ def test_resume_after_kill_9_matches_uninterrupted(graded, klass, tmp_path):
     for name in ("grades.csv", "report.json", "integrity.csv", "gradescope/naive/results.json"):
         assert (out / name).read_bytes() == (graded / name).read_bytes(), name
     log = (out / "grading.log").read_text(encoding="utf-8")
-    assert f"already graded with the same input" in log
+    assert "already graded with the same input" in log
     deadline = time.monotonic() + 10
     while sandbox_processes() and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -13,7 +13,7 @@ import pytest
 
 from _support import CORPUS, submission_with_answer
 from autograder.course import REPO_ROOT
-from lmtrain.handin import plan_handin, write_zip
+from lmtrain.handin import plan_handin
 from lmtrain.manifest import EDITIONS, load_manifest
 
 NAMES = [manifest.name for manifest in load_manifest()]

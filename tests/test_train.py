@@ -475,7 +475,10 @@ def test_the_steps_loss_must_be_a_number(tmp_path, returned, error):
 
     parts = make_parts().with_parts(train_step=step)
     train_tokens, val_tokens = tiny_data()
-    run = lambda: train(tiny_config(tmp_path, max_steps=2), parts, train_tokens=train_tokens, val_tokens=val_tokens)
+
+    def run():
+        return train(tiny_config(tmp_path, max_steps=2), parts, train_tokens=train_tokens, val_tokens=val_tokens)
+
     if error is None:
         assert [r["loss"] for r in run().train] == [2.0, 2.0]
     else:

@@ -196,7 +196,7 @@ def read_state(path: str | Path) -> dict:
             raise CheckpointError(f"The checkpoint {path} is incomplete: {needed.name} is missing. {what_to_do}")
     try:
         state = torch.load(state_file, map_location="cpu", weights_only=True)
-    except Exception as exc:  # truncated zip, pickle of foreign objects, not a torch file at all...
+    except Exception as exc:  # noqa: BLE001 - truncated zip, pickle of foreign objects, not a torch file at all...
         raise CheckpointError(
             f"The checkpoint file {state_file} cannot be read ({type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}); "
             f"it is truncated or was not written by lmtrain. {what_to_do}"
