@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         except TranslationError as exc:
             print(f"ERROR {exc}", file=sys.stderr)
             print("TIP notebooks/ was written; translate the cells named above in solutions/NN_topic/NN_topic.zh.md "
-                  "(`python -m autograder.release fingerprints NB.ipynb` prints the markers), then run "
+                  "(`python -m autograder.translations fingerprints NB.ipynb` prints the markers), then run "
                   "`make release` again.", file=sys.stderr)
             return 1
         except ReleaseError as exc:

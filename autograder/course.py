@@ -57,3 +57,12 @@ def course_config(root: Path, db_url: str | None = None) -> Config:
 def assignments(root: Path = REPO_ROOT) -> list[str]:
     """Names of the assignments in ``solutions/`` (one notebook each), sorted."""
     return sorted(p.parent.name for p in (root / SOURCE_DIR).glob("*/*.ipynb") if p.stem == p.parent.name)
+
+
+class ReleaseError(RuntimeError):
+    """The release cannot be generated (nbgrader failed, or a task has no heading or graded cell
+    no answer); the message names the notebook and the cell, or carries nbgrader's log."""
+
+
+class TranslationError(ReleaseError):
+    """A translation is missing, stale or malformed; the message names every cell and the fix."""

@@ -3,7 +3,7 @@
 ``make check`` and ``make handin`` run where there is no ``autograder`` package (the student
 repository), yet must know what the release holds: every cell with an nbgrader grade id, in order,
 each task with its graded cells and points, and the stub each answer cell was released with. This
-module writes that, from the English release and with :func:`autograder.release.task_points` (the
+module writes that, from the English release and with :func:`autograder.task_points.task_points` (the
 one definition of a task), into ``src/lmtrain/release_manifest.json``; :mod:`lmtrain.manifest`
 reads it. ``make release`` rewrites it, and a test insists that the committed file equals a fresh one.
 """
@@ -18,7 +18,10 @@ from pathlib import Path
 from lmtrain.notebook import cells_of
 
 from .course import REPO_ROOT, assignments
-from .release import EDITIONS, _owner, cell_text, task_points
+from lmtrain.notebook import cell_source
+
+from .release import EDITIONS
+from .task_points import answer_owning, task_points
 
 __all__ = ["MANIFEST_PATH", "build_manifest", "manifest_text", "write_manifest"]
 
@@ -54,12 +57,12 @@ def _notebook_entry(notebook: dict, name: str) -> dict:
             cells.append({"grade_id": cell.grade_id, "role": "graded", "points": cell.points})
         else:
             cells.append({"grade_id": cell.grade_id, "role": "locked"})
-    by_id = {cell["id"]: cell_text(cell) for cell in notebook["cells"]}
+    by_id = {cell["id"]: cell_source(cell) for cell in notebook["cells"]}
     tasks = []
     for task in task_points(notebook, f"{EDITIONS['en']}/{name}/{name}.ipynb"):
         owners = []
         for grade_id, _ in task.cells:
-            owner = _owner(grade_id, answers)
+            owner = answer_owning(grade_id, answers)
             if owner not in owners:
                 owners.append(owner)
         tasks.append({

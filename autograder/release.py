@@ -7,10 +7,10 @@ whole release succeeded, and builds every edition from that one nbgrader
 output:
 
 * every edition gets each task's points written under the task's heading,
-  computed from the graded cells' nbgrader ``points`` (:func:`task_points`),
+  computed from the graded cells' nbgrader ``points`` (:mod:`autograder.task_points`),
   so the numbers cannot drift from what the grader awards;
 * the Chinese edition replaces only the plain markdown cells by their
-  translations (``solutions/NN_topic/NN_topic.zh.md``, :func:`read_translation`),
+  translations (``solutions/NN_topic/NN_topic.zh.md``, :mod:`autograder.translations`),
   so code, answer and graded cells, their metadata and checksums are the
   English release's, byte for byte, and one set of hidden tests grades both.
 
@@ -21,13 +21,10 @@ gives a byte-identical release.
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -35,8 +32,12 @@ import nbformat
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
-from .course import HEADER, RELEASE_DIR, REPO_ROOT, SOURCE_DIR, assignments, course_config
+from lmtrain.notebook import cell_source, nbgrader_meta
+
+from .course import HEADER, RELEASE_DIR, REPO_ROOT, SOURCE_DIR, ReleaseError, TranslationError, assignments, course_config
 from .section_rules import notebook_leaks
+from .task_points import add_points_lines, task_points
+from .translations import Block, read_translation, translatable_cells, translate_notebook, translation_path, translation_problems
 
 __all__ = [
     "EDITIONS",
@@ -45,22 +46,9 @@ __all__ = [
     "ReleaseRefused",
     "BACKUP_DIR",
     "backup_folder",
-    "Block",
-    "TaskPoints",
     "KERNELSPEC",
     "LANGUAGE_INFO",
     "canonical_notebook_text",
-    "cell_text",
-    "fingerprint",
-    "translatable_cells",
-    "translation_path",
-    "read_translation",
-    "translation_problems",
-    "translate_notebook",
-    "task_points",
-    "add_points_lines",
-    "points_line",
-    "total_line",
     "generate_release",
     "work_in",
     "held_work",
@@ -73,15 +61,6 @@ __all__ = [
 #: Edition -> release folder. English is nbgrader's own release directory; the others are
 #: siblings (nbgrader treats every folder *under* its release directory as an assignment).
 EDITIONS = {"en": RELEASE_DIR, "zh": RELEASE_DIR + "-zh"}
-
-
-class ReleaseError(RuntimeError):
-    """The release cannot be generated (nbgrader failed, or a task has no heading or graded cell
-    no answer); the message names the notebook and the cell, or carries nbgrader's log."""
-
-
-class TranslationError(ReleaseError):
-    """A translation is missing, stale or malformed; the message names every cell and the fix."""
 
 
 class ReleaseRefused(ReleaseError):
@@ -119,281 +98,10 @@ def canonical_notebook_text(notebook: dict) -> str:
             cell["execution_count"] = None
         for key in ("execution", "collapsed", "scrolled"):
             cell.get("metadata", {}).pop(key, None)
-        cell["source"] = cell_text(cell)
+        cell["source"] = cell_source(cell)
     notebook["metadata"] = {"kernelspec": dict(KERNELSPEC), "language_info": copy.deepcopy(LANGUAGE_INFO)}
     text = nbformat.writes(nbformat.from_dict(notebook), version=nbformat.NO_CONVERT)
     return text if text.endswith("\n") else text + "\n"  # as nbformat.write ends a file
-
-
-def cell_text(cell: dict) -> str:
-    source = cell.get("source", "")
-    return source if isinstance(source, str) else "".join(source)
-
-
-def _nbgrader(cell: dict) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
-
-
-# ---------------------------------------------------------------------------
-# Translations: one UTF-8 markdown file per notebook, one block per plain markdown cell
-# ---------------------------------------------------------------------------
-
-# <!-- cell: CELL_ID en: FINGERPRINT -->; the fingerprint is of the English cell the block translates.
-_MARKER = re.compile(r"^<!-- cell: (?P<id>\S+) en: (?P<fp>[0-9a-f]{16}) -->$")
-FINGERPRINT_COMMAND = "python -m autograder.release fingerprints NOTEBOOK.ipynb"
-
-
-@dataclass(frozen=True)
-class Block:
-    cell_id: str
-    fingerprint: str  # of the English text this block was translated from
-    text: str
-    line: int  # of its marker in the translation file, for error messages
-
-
-def fingerprint(text: str) -> str:
-    """First 16 hex digits of the SHA-256 of a cell's source (UTF-8)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def translatable_cells(notebook: dict) -> list[dict]:
-    """The plain markdown cells, in order: those a translation replaces.
-
-    Markdown cells with nbgrader roles (answer, graded, task or read-only cells) are
-    checksummed or graded, so they stay byte-identical in every edition.
-    """
-    return [
-        cell for cell in notebook["cells"]
-        if cell["cell_type"] == "markdown"
-        and not any(_nbgrader(cell).get(role) for role in ("solution", "grade", "task", "locked"))
-    ]
-
-
-def translation_path(source: Path, language: str) -> Path:
-    """``solutions/NN/NN.ipynb`` -> ``solutions/NN/NN.zh.md``."""
-    return source.with_name(f"{source.stem}.{language}.md")
-
-
-def read_translation(path: Path) -> list[Block]:
-    """The blocks of a translation file, in file order; a file that does not parse raises."""
-    lines = path.read_text(encoding="utf-8").split("\n")
-    blocks, current, body = [], None, []
-
-    def close():
-        if current is not None:
-            blocks.append(Block(current[0], current[1], "\n".join(body).strip("\n"), current[2]))
-
-    for number, line in enumerate(lines, start=1):
-        match = _MARKER.match(line.rstrip("\r"))
-        if match:
-            close()
-            current, body = (match["id"], match["fp"], number), []
-        elif line.lstrip().startswith("<!-- cell:"):
-            raise TranslationError(
-                f"{path.name}, line {number}: a malformed marker {line.strip()!r}. "
-                "Write it as <!-- cell: CELL_ID en: FINGERPRINT --> (16 lower-case hex digits)."
-            )
-        elif current is None:
-            if line.strip():
-                raise TranslationError(
-                    f"{path.name}, line {number}: text before the first <!-- cell: ... --> marker. "
-                    "Every line of a translation belongs to the block of one source cell."
-                )
-        else:
-            body.append(line)
-    close()
-    return blocks
-
-
-def translation_problems(notebook: dict, blocks: list[Block], label: str, source_label: str) -> list[str]:
-    """Everything that keeps ``blocks`` from being a current translation of ``notebook``.
-
-    ``label`` names the translation file and ``source_label`` the English notebook in the
-    messages. An empty list means: one block per plain markdown cell, in notebook order,
-    each translated from the cell's present English text.
-    """
-    problems = []
-    cells = translatable_cells(notebook)
-    wanted = {cell["id"]: cell for cell in cells}
-    seen = {}
-    for block in blocks:
-        where = f"{label}, line {block.line}, cell {block.cell_id}"
-        if block.cell_id in seen:
-            problems.append(f"{where}: a second block for this cell (the first is at line {seen[block.cell_id]}); keep one.")
-            continue
-        seen[block.cell_id] = block.line
-        if block.cell_id not in wanted:
-            problems.append(
-                f"{where}: {source_label} has no plain markdown cell with this id (deleted, renamed, "
-                "or an answer/graded cell, which is never translated); remove the block or re-key it."
-            )
-            continue
-        now = fingerprint(cell_text(wanted[block.cell_id]))
-        if block.fingerprint != now:
-            problems.append(
-                f"{where}: stale. The English cell changed since it was translated "
-                f"(fingerprint {block.fingerprint}, now {now}). Translate the new English of cell "
-                f"{block.cell_id} in {source_label}, then set its marker to <!-- cell: {block.cell_id} en: {now} -->."
-            )
-        if not block.text.strip():
-            problems.append(f"{where}: the block is empty; write the translation of the cell.")
-    for cell in cells:
-        if cell["id"] not in seen:
-            problems.append(
-                f"{label}: no block for cell {cell['id']} of {source_label}; add "
-                f"<!-- cell: {cell['id']} en: {fingerprint(cell_text(cell))} --> and its translation."
-            )
-    order = [b.cell_id for b in blocks if b.cell_id in wanted]
-    expected = [c["id"] for c in cells if c["id"] in seen]
-    if not problems and order != expected:
-        problems.append(f"{label}: blocks are not in notebook order; order them as the cells are: {', '.join(expected)}.")
-    return problems
-
-
-def translate_notebook(notebook: dict, blocks: list[Block]) -> dict:
-    """A copy of ``notebook`` whose plain markdown cells with a block carry its text.
-
-    Call :func:`translation_problems` first: this only substitutes. Cells without a
-    block (the release header when a notebook's own blocks are applied) are kept.
-    """
-    by_id = {block.cell_id: block.text for block in blocks}
-    translated = copy.deepcopy(notebook)
-    for cell in translatable_cells(translated):
-        if cell["id"] in by_id:
-            cell["source"] = by_id[cell["id"]]
-    return translated
-
-
-# ---------------------------------------------------------------------------
-# Points written where each task is stated
-# ---------------------------------------------------------------------------
-
-# Where a task is stated: the closest heading "## Task 1.1: ...", "## Experiment 2.2: ..." or
-# "### Question 2.2 ..." above its answer cell. Translated headings keep the number.
-_STATEMENT = re.compile(r"^#{2,3} (?:Task|Experiment|Question) (?P<number>\d+\.\d+)\b")
-_POINTS_LINE = {
-    "en": {"tests": "**Points: {total}.** Graded cells: {cells}.",
-           "written": "**Points: {total}.** Written answer {cells}, graded by your instructor.",
-           "cell": "`{id}` {points}", "separator": ", "},
-    "zh": {"tests": "**分值：{total} 分。** 评分单元格：{cells}。",
-           "written": "**分值：{total} 分。** 书面回答 {cells}，由教师评阅。",
-           "cell": "`{id}` {points} 分", "separator": "，"},
-}
-# The notebook's total, under its title ("# 3. AdamW, ..."): the first thing a student reads.
-_TITLE = re.compile(r"^# \S")
-_TOTAL_LINE = {
-    "en": {"line": "**This notebook: {total} {points}** in {cells} {cell_word}{written}.",
-           "points": ("point", "points"), "cell_word": ("graded cell", "graded cells"),
-           "written": ", {count} of them {answers} graded by your instructor",
-           "answers": ("a written answer", "written answers")},
-    "zh": {"line": "**本笔记本：共 {total} {points}**，分布在 {cells} {cell_word}中{written}。",
-           "points": ("分", "分"), "cell_word": ("个评分单元格", "个评分单元格"),
-           "written": "，其中 {count} 个是由教师评阅的{answers}", "answers": ("书面回答", "书面回答")},
-}
-
-
-@dataclass(frozen=True)
-class TaskPoints:
-    cell_id: str  # the markdown cell that states the task
-    number: str  # "1.1"
-    cells: tuple[tuple[str, float], ...]  # (grade_id, points) of its graded cells, in notebook order
-    written: bool  # graded by hand (markdown answer cells), not by tests
-
-    @property
-    def total(self) -> float:
-        return sum(points for _, points in self.cells)
-
-
-def _owner(grade_id: str, answers: list[str]) -> str | None:
-    """The answer a graded cell tests: the longest answer id equal to it or prefixing it with ``_``
-    (``adamw_memory_totals`` belongs to ``adamw_memory``, not to a shorter ``adamw``)."""
-    owners = [a for a in answers if grade_id == a or grade_id.startswith(a + "_")]
-    return max(owners, key=len) if owners else None
-
-
-def task_points(notebook: dict, name: str = "the notebook") -> list[TaskPoints]:
-    """Each task statement of a (source or release) notebook with the graded cells it owns.
-
-    A graded cell belongs to the answer cell whose grade_id (the function's name) starts
-    its own; an answer belongs to the closest statement heading above it. Raises
-    ReleaseError when a graded cell has no answer or an answer has no heading.
-    """
-    statements: dict[str, tuple[str, str]] = {}  # answer id -> (statement cell id, number)
-    current = None
-    graded = []
-    for cell in notebook["cells"]:
-        meta = _nbgrader(cell)
-        if cell["cell_type"] == "markdown" and not meta.get("solution"):
-            for line in cell_text(cell).split("\n"):
-                match = _STATEMENT.match(line)
-                if match:
-                    current = (cell["id"], match["number"])
-        if meta.get("solution"):
-            if current is None:
-                raise ReleaseError(
-                    f"{name}: answer cell {meta.get('grade_id')} has no task heading above it; state the task "
-                    "in a markdown cell headed '## Task N.M: `name`' before the answer cell."
-                )
-            statements[meta["grade_id"]] = current
-        if meta.get("grade"):
-            graded.append((meta["grade_id"], float(meta.get("points", 0)), cell["cell_type"] == "markdown"))
-    tasks: dict[str, list] = {}
-    written: dict[str, bool] = {}
-    for grade_id, points, by_hand in graded:
-        owner = _owner(grade_id, list(statements))
-        if owner is None:
-            raise ReleaseError(
-                f"{name}: graded cell {grade_id} matches no answer cell; its grade_id must start with the "
-                f"name of the function it tests ({', '.join(statements)}), e.g. {next(iter(statements), 'name')}_values."
-            )
-        tasks.setdefault(statements[owner], []).append((grade_id, points))
-        written[statements[owner]] = written.get(statements[owner], True) and by_hand
-    return [TaskPoints(cell_id, number, tuple(cells), written[(cell_id, number)])
-            for (cell_id, number), cells in tasks.items()]
-
-
-def points_line(task: TaskPoints, language: str) -> str:
-    """"**Points: 4.** Graded cells: `cross_entropy_values` 2, ..." in ``language``."""
-    words = _POINTS_LINE[language]
-    cells = words["separator"].join(words["cell"].format(id=grade_id, points=f"{points:g}") for grade_id, points in task.cells)
-    return words["written" if task.written else "tests"].format(total=f"{task.total:g}", cells=cells)
-
-
-def total_line(tasks: list[TaskPoints], language: str) -> str:
-    """"**This notebook: 20 points** in 12 graded cells." in ``language``: the sum of every task's
-    points, counting the graded cells that carry points (helper cells carry none)."""
-    words = _TOTAL_LINE[language]
-    total = sum(task.total for task in tasks)
-    cells = sum(1 for task in tasks for _, points in task.cells if points)
-    written = sum(1 for task in tasks if task.written for _, points in task.cells if points)
-    return words["line"].format(
-        total=f"{total:g}", points=words["points"][total != 1], cells=cells, cell_word=words["cell_word"][cells != 1],
-        written=words["written"].format(count=written, answers=words["answers"][written != 1]) if written else "")
-
-
-def add_points_lines(notebook: dict, tasks: list[TaskPoints], language: str, name: str = "the notebook") -> dict:
-    """Insert the notebook's total under its title (the first "# " heading; the release header
-    above it is a quote) and each task's points line under its heading (found by its number, so
-    a translated heading works too); ``tasks`` come from the English notebook."""
-    title = next((cell for cell in notebook["cells"]
-                  if cell["cell_type"] == "markdown" and _TITLE.match(cell_text(cell))), None)
-    if title is None:
-        raise TranslationError(f"{name}: no cell starts with the notebook's title ('# N. ...'): the total goes under it.")
-    first, _, rest = cell_text(title).partition("\n")
-    title["source"] = "\n".join([first, "", total_line(tasks, language), *([rest] if rest else [])])
-    by_id = {cell["id"]: cell for cell in notebook["cells"]}
-    for task in tasks:
-        lines = cell_text(by_id[task.cell_id]).split("\n")
-        heading = re.compile(rf"^#{{2,3}} .*?(?<![\d.]){re.escape(task.number)}(?![\d.])")
-        at = next((i for i, line in enumerate(lines) if heading.match(line)), None)
-        if at is None:
-            raise TranslationError(
-                f"{name}: cell {task.cell_id} must keep the heading of task {task.number} "
-                f"(e.g. '## 任务 {task.number}：...'): the points line goes under it."
-            )
-        lines[at + 1:at + 1] = ["", points_line(task, language)]
-        by_id[task.cell_id]["source"] = "\n".join(lines)
-    return notebook
 
 
 # ---------------------------------------------------------------------------
@@ -532,13 +240,13 @@ def work_in(notebook: dict, release: dict) -> list[str]:
     notes only by a previous release.
     """
     def answers(nb):
-        return {_nbgrader(c).get("grade_id") or c.get("id"): cell_text(c) for c in nb.get("cells", []) if _nbgrader(c).get("solution")}
+        return {nbgrader_meta(c).get("grade_id") or c.get("id"): cell_source(c) for c in nb.get("cells", []) if nbgrader_meta(c).get("solution")}
 
     released = answers(release)
     changed = [gid for gid, text in answers(notebook).items() if gid in released and text.strip() != released[gid].strip()]
     ran = sum(1 for c in notebook.get("cells", []) if c.get("outputs") or c.get("execution_count") is not None)
     ids = {c.get("id") for c in release.get("cells", [])}
-    own = sum(1 for c in notebook.get("cells", []) if c.get("id") not in ids and cell_text(c).strip())
+    own = sum(1 for c in notebook.get("cells", []) if c.get("id") not in ids and cell_source(c).strip())
     work = []
     if changed:
         work.append(f"answers in cell{'s' * (len(changed) > 1)} {', '.join(changed)}")
@@ -578,7 +286,7 @@ def write_release(root: Path = REPO_ROOT, force: bool = False, backup_dir: Path 
             raise TranslationError(f"{EDITIONS['en']}/ was released; {EDITIONS['zh']}/ was left as it was: {stale}")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    from .manifest import write_manifest  # here, not at the top: it reads this module's task_points
+    from .manifest import write_manifest  # here, not at the top: the manifest reads this module's EDITIONS
     write_manifest(root)  # what make check and make handin compare with (src/lmtrain/release_manifest.json)
     return names
 
@@ -650,20 +358,3 @@ def _replace(built: Path, target: Path, names: list[str]) -> None:
             partial = destination.with_name(f".{destination.name}.release-partial")
             shutil.copyfile(source, partial)
             os.replace(partial, destination)  # never a half-written notebook
-
-
-def _print_fingerprints(paths: list[str]) -> int:
-    """``python -m autograder.release fingerprints NB.ipynb``: the marker line of each plain markdown cell."""
-    for path in paths:
-        for cell in translatable_cells(_load(Path(path))):
-            print(f"<!-- cell: {cell['id']} en: {fingerprint(cell_text(cell))} -->")
-    return 0
-
-
-if __name__ == "__main__":
-    import sys
-
-    if len(sys.argv) < 3 or sys.argv[1] != "fingerprints":
-        print(f"usage: {FINGERPRINT_COMMAND}", file=sys.stderr)
-        sys.exit(2)
-    sys.exit(_print_fingerprints(sys.argv[2:]))

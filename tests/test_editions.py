@@ -23,8 +23,9 @@ from nbgrader.utils import compute_checksum
 from nbformat import from_dict
 
 from autograder.course import REPO_ROOT, assignments
-from autograder.release import (EDITIONS, cell_text, generate_release, held_work, read_translation, translatable_cells,
-                                translate_notebook, translation_path, working_copy_message)
+from autograder.release import EDITIONS, generate_release, held_work, working_copy_message
+from autograder.translations import read_translation, translatable_cells, translate_notebook, translation_path
+from lmtrain.notebook import cell_source
 
 ASSIGNMENTS = assignments(REPO_ROOT)
 ENGLISH, CHINESE = REPO_ROOT / EDITIONS["en"], REPO_ROOT / EDITIONS["zh"]
@@ -64,7 +65,7 @@ def test_editions_differ_only_in_plain_markdown_cells(assignment):
         if en["id"] in plain:
             # A translated cell keeps its type and (empty) metadata; only its text changes.
             assert {k: v for k, v in en.items() if k != "source"} == {k: v for k, v in zh.items() if k != "source"}
-            assert cell_text(zh) != cell_text(en), f"{assignment}: cell {en['id']} is not translated in notebooks-zh/"
+            assert cell_source(zh) != cell_source(en), f"{assignment}: cell {en['id']} is not translated in notebooks-zh/"
         else:
             assert zh == en, f"{assignment}: {en['cell_type']} cell {en['id']} differs between the editions: {fix(assignment)}"
 
@@ -83,7 +84,7 @@ def test_chinese_edition_checksums_are_nbgraders(assignment):
     assert cells, f"{assignment}: no checksummed cells in the Chinese release"
     for cell in cells:
         # nbgrader checksums the cell as nbformat reads it: the source as one string.
-        joined = from_dict({**cell, "source": cell_text(cell)})
+        joined = from_dict({**cell, "source": cell_source(cell)})
         assert compute_checksum(joined) == cell["metadata"]["nbgrader"]["checksum"], cell["id"]
 
 
@@ -94,7 +95,7 @@ def test_code_cells_need_no_cjk_font():
         f"{a}: cell {c['id']}"
         for a in ASSIGNMENTS
         for c in _load(REPO_ROOT / "solutions" / a / f"{a}.ipynb")["cells"]
-        if c["cell_type"] == "code" and any("\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in cell_text(c))
+        if c["cell_type"] == "code" and any("\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in cell_source(c))
     ]
     assert not offending, f"code cells with CJK text (the English edition shares them, and plots would need a CJK font): {offending}"
 
@@ -107,7 +108,7 @@ def test_code_cells_need_no_cjk_font():
 def _answered(release: Path, assignment: str, answers: set[str]) -> dict:
     """The released notebook with the reference answers pasted into the named answer cells,
     the way a student types them (the solution markers are gone; the rest stays a stub)."""
-    reference = {c["metadata"]["nbgrader"]["grade_id"]: cell_text(c)
+    reference = {c["metadata"]["nbgrader"]["grade_id"]: cell_source(c)
                  for c in _load(REPO_ROOT / "solutions" / assignment / f"{assignment}.ipynb")["cells"]
                  if c["metadata"].get("nbgrader", {}).get("solution")}
     notebook = _release(release, assignment)
@@ -171,7 +172,7 @@ def _chinese_sources(target: Path) -> list[Path]:
 def test_chinese_sources_execute_with_the_reference_answers(tmp_path):
     notebooks = _chinese_sources(tmp_path)
     for path in notebooks:  # the translation really is in what runs
-        assert any("\u4e00" <= ch <= "\u9fff" for c in translatable_cells(_load(path)) for ch in cell_text(c)), path
+        assert any("\u4e00" <= ch <= "\u9fff" for c in translatable_cells(_load(path)) for ch in cell_source(c)), path
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
          *map(str, notebooks)],

@@ -16,7 +16,8 @@ import pytest
 
 from _support import all_assignments, stock_nbgrader_grades
 from autograder.course import REPO_ROOT
-from autograder.release import EDITIONS, KERNELSPEC, LANGUAGE_INFO, cell_text, START_PAGE, generate_release, held_work, work_in, working_copy_message
+from autograder.release import EDITIONS, KERNELSPEC, LANGUAGE_INFO, START_PAGE, generate_release, held_work, work_in, working_copy_message
+from lmtrain.notebook import cell_source
 
 ASSIGNMENTS = all_assignments()
 FIX = "run `make release` and commit notebooks/"
@@ -78,7 +79,7 @@ def _secret_lines(assignment):
     secret, public = set(), set()
     for cell in notebook["cells"]:
         inside = False
-        for line in cell_text(cell).splitlines():
+        for line in cell_source(cell).splitlines():
             if "### BEGIN SOLUTION" in line or "### BEGIN HIDDEN TESTS" in line:
                 inside = True
             elif "### END SOLUTION" in line or "### END HIDDEN TESTS" in line:
@@ -96,7 +97,7 @@ def test_release_leaks_no_solution_or_hidden_test(assignment):
     released_lines = set()
     for path in (REPO_ROOT / "notebooks" / assignment).glob("*.ipynb"):
         for cell in json.loads(path.read_text())["cells"]:
-            released_lines.update(line.strip() for line in cell_text(cell).splitlines())
+            released_lines.update(line.strip() for line in cell_source(cell).splitlines())
     leaked = sorted(_secret_lines(assignment) & released_lines)
     assert not leaked, f"notebooks/{assignment} contains solution or hidden-test lines, e.g. {leaked[:3]}"
 
@@ -160,7 +161,7 @@ def test_each_stub_names_its_task(assignment):
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if cell["cell_type"] == "code" and meta.get("solution"):
             expected = f'raise NotImplementedError("{meta["grade_id"]}: replace this line with your answer.")'
-            assert expected in cell_text(cell), f"{assignment}: the stub of {meta['grade_id']} does not name it"
+            assert expected in cell_source(cell), f"{assignment}: the stub of {meta['grade_id']} does not name it"
 
 
 # ---------------------------------------------------------------------------
@@ -197,7 +198,7 @@ def test_translated_release_leaks_no_solution_or_hidden_test(assignment, edition
     released_lines = set()
     for path in folder.glob("*.ipynb"):
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-            released_lines.update(line.strip() for line in cell_text(cell).splitlines())
+            released_lines.update(line.strip() for line in cell_source(cell).splitlines())
     leaked = sorted(_secret_lines(assignment) & released_lines)
     assert not leaked, f"{EDITIONS[edition]}/{assignment} contains solution or hidden-test lines, e.g. {leaked[:3]}"
 
@@ -240,7 +241,7 @@ STUB = 'raise NotImplementedError("cross_entropy: replace this line with your an
 def _answer_cross_entropy(release_text: str) -> str:
     """The release notebook with cross_entropy answered (the reference, as a student types it)
     and run once, saved as the lab saves it."""
-    reference = next(cell_text(c) for c in json.loads((REPO_ROOT / "solutions" / ANSWERED / f"{ANSWERED}.ipynb").read_text("utf-8"))["cells"]
+    reference = next(cell_source(c) for c in json.loads((REPO_ROOT / "solutions" / ANSWERED / f"{ANSWERED}.ipynb").read_text("utf-8"))["cells"]
                      if c["metadata"].get("nbgrader", {}).get("grade_id") == "cross_entropy")
     notebook = nbformat.reads(release_text, as_version=nbformat.NO_CONVERT)
     (cell,) = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "cross_entropy"]

@@ -16,16 +16,9 @@ from pathlib import Path
 import pytest
 
 from autograder.course import REPO_ROOT, assignments
-from autograder.release import (
-    EDITIONS,
-    ReleaseError,
-    TranslationError,
-    add_points_lines,
-    cell_text,
-    points_line,
-    task_points,
-    total_line,
-)
+from autograder.release import EDITIONS, ReleaseError, TranslationError
+from autograder.task_points import add_points_lines, points_line, task_points, total_line
+from lmtrain.notebook import cell_source
 
 ASSIGNMENTS = assignments(REPO_ROOT)
 LINE = {
@@ -60,7 +53,7 @@ def _points_lines(notebook: dict, language: str) -> list[tuple[str, int, float, 
     for cell in notebook["cells"]:
         if cell["cell_type"] != "markdown":
             continue
-        for index, line in enumerate(cell_text(cell).split("\n")):
+        for index, line in enumerate(cell_source(cell).split("\n")):
             match = LINE[language].match(line)
             if match:
                 items = {gid: float(p) for gid, p in ITEM[language].findall(match["cells"] or match["written"])}
@@ -86,8 +79,8 @@ def test_points_lines_match_the_graded_cells_metadata(assignment, edition):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_the_total_sits_under_the_notebooks_title(assignment, edition):
     notebook = _load(REPO_ROOT / EDITIONS[edition] / assignment / f"{assignment}.ipynb")
-    title = next(c for c in notebook["cells"] if c["cell_type"] == "markdown" and cell_text(c).startswith("# "))
-    lines = cell_text(title).split("\n")
+    title = next(c for c in notebook["cells"] if c["cell_type"] == "markdown" and cell_source(c).startswith("# "))
+    lines = cell_source(title).split("\n")
     match = TOTAL[edition].match(lines[2])
     assert lines[1] == "" and match, f"{EDITIONS[edition]}/{assignment}: no total under the title: {lines[:3]}"
     cells = [c for c in _load(REPO_ROOT / "solutions" / assignment / f"{assignment}.ipynb")["cells"]
@@ -104,7 +97,7 @@ def _task_headings(assignment: str) -> list[tuple[str, str, str]]:
     found = []
     for cell in _load(REPO_ROOT / "solutions" / assignment / f"{assignment}.ipynb")["cells"]:
         if cell["cell_type"] == "markdown":
-            found += [(cell["id"], m[1], m[2]) for m in re.finditer(r"^## Task (\d+\.\d+): `(\w+)`$", cell_text(cell), re.M)]
+            found += [(cell["id"], m[1], m[2]) for m in re.finditer(r"^## Task (\d+\.\d+): `(\w+)`$", cell_source(cell), re.M)]
     return found
 
 
@@ -112,7 +105,7 @@ def _task_headings(assignment: str) -> list[tuple[str, str, str]]:
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_points_line_sits_under_the_heading_naming_the_function(assignment, edition):
     notebook = _load(REPO_ROOT / EDITIONS[edition] / assignment / f"{assignment}.ipynb")
-    by_id = {c["id"]: cell_text(c).split("\n") for c in notebook["cells"]}
+    by_id = {c["id"]: cell_source(c).split("\n") for c in notebook["cells"]}
     metadata = _metadata_points(assignment)
     answers = {c["metadata"]["nbgrader"]["grade_id"] for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("solution")}
     headings = _task_headings(assignment)
@@ -234,7 +227,7 @@ def test_every_graded_cell_starts_with_its_points(assignment, folder):
         meta = cell["metadata"].get("nbgrader", {})
         if not meta.get("grade") or meta.get("solution"):
             continue
-        first = cell_text(cell).split("\n")[0]
+        first = cell_source(cell).split("\n")[0]
         said = FIRST_LINE.match(first)
         points = float(meta["points"])
         if not said or float(said["points"]) != points or bool(said["helper"]) != (points == 0):

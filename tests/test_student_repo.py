@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from autograder.course import REPO_ROOT
-from autograder.release import cell_text
 from autograder.student_repo import StudentRepoError, write_student_repo
 from lmtrain.manifest import course_total, load_manifest
+from lmtrain.notebook import cell_source
 
 TOP_LEVEL = {".git", ".gitattributes", ".gitignore", "Makefile", "README.md", "pyproject.toml", "environment.yml",
              "notebooks", "notebooks-zh", "src", "data", "lab"}
@@ -70,14 +70,14 @@ def _secret_lines() -> set[str]:
     for path in sorted((REPO_ROOT / "solutions").glob("*/*.ipynb")):
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
             inside = False
-            for line in cell_text(cell).splitlines():
+            for line in cell_source(cell).splitlines():
                 if line.strip() in ("### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS"):
                     inside = True
                 elif line.strip() in ("### END SOLUTION", "### END HIDDEN TESTS"):
                     inside = False
                 elif inside and len(line.strip()) >= 25:
                     secret.add(line.strip())
-    released = "\n".join(cell_text(cell) for folder in ("notebooks", "notebooks-zh")
+    released = "\n".join(cell_source(cell) for folder in ("notebooks", "notebooks-zh")
                          for path in sorted((REPO_ROOT / folder).glob("*/*.ipynb"))
                          for cell in json.loads(path.read_text(encoding="utf-8"))["cells"])
     return {line for line in secret - GENERIC if line not in released}

@@ -19,17 +19,16 @@ from pathlib import Path
 import pytest
 
 from autograder.course import HEADER, REPO_ROOT, assignments
-from autograder.release import (
-    TranslationError,
-    cell_text,
+from autograder.release import TranslationError, generate_release
+from autograder.translations import (
     fingerprint,
-    generate_release,
     read_translation,
     translatable_cells,
     translate_notebook,
     translation_path,
     translation_problems,
 )
+from lmtrain.notebook import cell_source
 
 ASSIGNMENTS = assignments(REPO_ROOT)
 GLOSSARY = REPO_ROOT / "solutions" / "GLOSSARY.zh.md"
@@ -111,7 +110,7 @@ def _take(pattern: str, text: str, flags: int = 0) -> tuple[str, Counter]:
 
 def _blocks_with_english(english: Path, translation: Path):
     """(block, English text) of the current blocks; stale ones fail test_translation_is_current alone."""
-    cells = {cell["id"]: cell_text(cell) for cell in translatable_cells(_load(english))}
+    cells = {cell["id"]: cell_source(cell) for cell in translatable_cells(_load(english))}
     return [(block, cells[block.cell_id]) for block in read_translation(translation)
             if block.cell_id in cells and block.fingerprint == fingerprint(cells[block.cell_id])]
 
@@ -253,9 +252,9 @@ def test_malformed_files_say_how_to_write_a_marker(tmp_path):
 
 def test_translate_replaces_only_plain_markdown_cells(tmp_path):
     translated = translate_notebook(SOURCE, read_translation(_current(tmp_path)))
-    assert [cell_text(c) for c in translated["cells"]] == ["# 1. 标题\n\n一些文字。", "x = 1", "## 数学\n\n$x = 1$", "YOUR ANSWER"]
+    assert [cell_source(c) for c in translated["cells"]] == ["# 1. 标题\n\n一些文字。", "x = 1", "## 数学\n\n$x = 1$", "YOUR ANSWER"]
     assert translated["cells"][3] == SOURCE["cells"][3] and translated["cells"][1] == SOURCE["cells"][1]
-    assert cell_text(SOURCE["cells"][0]) == INTRO, "translate_notebook must not modify its input"
+    assert cell_source(SOURCE["cells"][0]) == INTRO, "translate_notebook must not modify its input"
 
 
 # ---------------------------------------------------------------------------
@@ -271,10 +270,10 @@ def test_release_of_a_changed_english_cell_fails_naming_notebook_and_cell(tmp_pa
     notebook = _load(source)
     # A translation that is current for this copy, whatever the state of the committed one.
     cells = translatable_cells(notebook)
-    _file(tmp_path, [(c["id"], fingerprint(cell_text(c)), "译文：" + cell_text(c)) for c in cells]).replace(
+    _file(tmp_path, [(c["id"], fingerprint(cell_source(c)), "译文：" + cell_source(c)) for c in cells]).replace(
         translation_path(source, "zh"))
     cell = cells[1]
-    cell["source"] = cell_text(cell) + "\n\nA sentence the Chinese edition does not have yet."
+    cell["source"] = cell_source(cell) + "\n\nA sentence the Chinese edition does not have yet."
     source.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     with pytest.raises(TranslationError) as raised:
         generate_release(root, [name], editions=("en", "zh"))
@@ -282,7 +281,7 @@ def test_release_of_a_changed_english_cell_fails_naming_notebook_and_cell(tmp_pa
     about = [line for line in message.splitlines() if f"solutions/{name}/{name}.zh.md" in line]
     assert len(about) == 1, f"exactly the changed cell is named:\n{message}"
     assert f"cell {cell['id']}" in about[0] and "stale" in about[0], message
-    assert f"<!-- cell: {cell['id']} en: {fingerprint(cell_text(cell))} -->" in about[0], message
+    assert f"<!-- cell: {cell['id']} en: {fingerprint(cell_source(cell))} -->" in about[0], message
     # The English edition alone still releases: the instructor is never blocked on English prose.
     release = generate_release(root, [name], editions=("en",))
     try:
