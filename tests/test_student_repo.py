@@ -133,6 +133,16 @@ def test_reference_parts_fail_plainly(repo):
     assert run.stdout.count("the reference answers are in the instructor's copy of the workbook only") == 2
 
 
+def test_training_with_unfinished_parts_points_at_the_student_s_own_work(repo):
+    """The tip must not send a student to `--parts solutions`, which their repository does not have."""
+    run = subprocess.run([sys.executable, "-m", "lmtrain.train", "--preset", "ci"], cwd=repo, capture_output=True,
+                         text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(repo / "src")})
+    assert run.returncode == 1, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert lines[-2].startswith("ERROR ") and "not ready" in lines[-2], run.stderr
+    assert lines[-1] == "TIP finish those notebooks (`make check` shows what is left).", run.stderr
+
+
 def test_refuses_a_folder_that_is_not_empty(tmp_path):
     (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
     with pytest.raises(StudentRepoError, match="not an empty folder"):

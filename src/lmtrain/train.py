@@ -33,7 +33,7 @@ from .checkpoint import (
     save_training_checkpoint,
 )
 from .config import ConfigError, TrainingConfig, help_text, make_config, parse_overrides, select_preset
-from .loader import MissingAnswerError
+from .loader import MissingAnswerError, repo_root
 from .parts import TrainingParts
 
 __all__ = ["History", "TrainingInterrupted", "build_model", "evaluate", "main", "train"]
@@ -564,7 +564,10 @@ def main(argv: list[str] | None = None) -> int:
         del argv[i:i + 2]
     tips = {
         ConfigError: "run `python -m lmtrain.train --help` for every setting and its default.",
-        MissingAnswerError: "finish those notebooks, or train with the reference parts: --parts solutions.",
+        # the reference parts exist in the instructor's copy only: a student's repository has no solutions/
+        MissingAnswerError: "finish those notebooks (`make check` shows what is left)"
+                            + (", or train with the reference parts: --parts solutions."
+                               if (repo_root() / "solutions").is_dir() else "."),
         CheckpointError: "the run folder is --run_dir; --resume false starts afresh in it.",
         FloatingPointError: "the same settings with a smaller --max_learning_rate usually train stably.",
     }
