@@ -85,9 +85,10 @@ def lab_environment(home: Path) -> dict[str, str]:
 
 
 @contextmanager
-def running_lab(target: str, workdir: Path, args: tuple[str, ...] = (), **variables: str) -> Iterator[Lab]:
-    """Run `make TARGET` (lab or lab-instructor) with make variables and more jupyter flags (args);
-    yield the running Lab."""
+def running_lab(target: str, workdir: Path, args: tuple[str, ...] = (), repo: Path = REPO_ROOT,
+                **variables: str) -> Iterator[Lab]:
+    """Run `make TARGET` (lab or lab-instructor) in ``repo`` (this repository, or a student's) with make
+    variables and more jupyter flags (args); yield the running Lab."""
     if shutil.which("make") is None:
         raise RuntimeError("make not found: the lab is started by the Makefile (Debian: apt-get install make)")
     home, state = workdir / "home", workdir / "state"
@@ -96,7 +97,7 @@ def running_lab(target: str, workdir: Path, args: tuple[str, ...] = (), **variab
         port, token = free_port(), secrets.token_hex(16)
         log = workdir / f"lab-{attempt}.log"
         with open(log, "wb") as out:
-            server = subprocess.Popen(make_command(target, state, port, token, args, variables), cwd=REPO_ROOT,
+            server = subprocess.Popen(make_command(target, state, port, token, args, variables), cwd=repo,
                                       env=lab_environment(home), stdout=out, stderr=subprocess.STDOUT,
                                       start_new_session=True)
         lab = Lab(f"http://127.0.0.1:{port}", token, log)

@@ -78,6 +78,23 @@ def open_notebook(browser: Browser, lab: Lab, root: Path, notebook: str) -> Page
     return page
 
 
+def kernel_stdout(home: Path, kernel_id: str, code: str) -> str:
+    """Run ``code`` in a lab's running kernel (through its connection file) and return what it printed."""
+    from jupyter_client import BlockingKernelClient
+
+    client = BlockingKernelClient()
+    client.load_connection_file(str(home / ".local" / "share" / "jupyter" / "runtime" / f"kernel-{kernel_id}.json"))
+    client.start_channels()
+    printed = []
+    try:
+        reply = client.execute_interactive(code, timeout=PAGE_TIMEOUT, output_hook=lambda message: printed.append(
+            message["content"].get("text", "") if message["msg_type"] == "stream" else ""))
+    finally:
+        client.stop_channels()
+    assert reply["content"]["status"] == "ok", reply["content"]
+    return "".join(printed)
+
+
 def assert_no_instructor_tools(state: dict) -> None:
     assert "Nbgrader" not in state["menus"], f"the student lab shows nbgrader's menu: {state['menus']}"
     assert not [t for t in state["sideBar"] if "Create Assignment" in t], f"Create Assignment side bar: {state['sideBar']}"
@@ -105,6 +122,35 @@ def test_student_lab_in_chromium(chromium, tmp_path, capsys):
                       "notebook 03's prose")
         hrefs = page.evaluate("[...document.querySelectorAll('.jp-RenderedMarkdown a')].map((a) => a.href)")
         assert not [h for h in hrefs if "compute.html" in h], f"notebook 03 links the calculator: {hrefs}"
+
+
+@pytest.mark.slow
+def test_student_repository_lab_in_chromium(chromium, tmp_path, capsys):
+    """A clone of the student repository, `make lab` there: the start page, then notebook 01 runs its
+    provided cells against the clone's own course package, and the graded cell's stub names its task."""
+    import subprocess
+    import sys
+
+    from autograder.student_repo import write_student_repo
+
+    write_student_repo(tmp_path / "origin")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(tmp_path / "origin"), str(clone)], check=True)
+    notebook = "01_cross_entropy/01_cross_entropy.ipynb"
+    with running_lab("lab", tmp_path / "lab", repo=clone, PY=sys.executable) as lab, \
+            Browser.start(chromium) as browser:
+        page = open_notebook(browser, lab, clone / "notebooks", notebook)
+        state = page.evaluate(PAGE_STATE)
+        assert state["menus"] == ENGLISH_MENUS, state["menus"]
+        assert_no_instructor_tools(state)
+        session = next(s for s in lab.json("api/sessions") if s["path"] == notebook)
+        # The kernel imports the clone's lmtrain (its Makefile exports PYTHONPATH), not this repository's.
+        where = kernel_stdout(tmp_path / "lab" / "home", session["kernel"]["id"], "import lmtrain; print(lmtrain.__file__)")
+        assert where.strip() == str(clone / "src" / "lmtrain" / "__init__.py"), where
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        print_shot(capsys, page.screenshot(SHOTS / "student_repository_lab.png"))
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True, check=True)
+    assert status.stdout == "", f"the lab left files git would commit:\n{status.stdout}"
 
 
 @pytest.mark.slow
