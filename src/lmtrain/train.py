@@ -323,6 +323,194 @@ def _loss_value(returned, step: int) -> float:
 # ---------------------------------------------------------------------------
 
 
+class _Run:
+    """Everything a run sets up before its first step, and what the loop does besides stepping.
+
+    Building it starts the process group, picks the device, loads the data,
+    builds the model and the student's optimizer (the same seed in every
+    process) and, with ``config.resume``, restores the newest checkpoint and
+    the log up to it. The loop in :func:`train` then calls :meth:`evaluate`,
+    :meth:`record_loss` and :meth:`save`.
+    """
+
+    def __init__(self, config: TrainingConfig, parts: TrainingParts, train_tokens, val_tokens):
+        if parts.unfinished():
+            raise MissingAnswerError(
+                f"Cannot train: {', '.join(parts.unfinished())} "
+                f"{'is' if len(parts.unfinished()) == 1 else 'are'} not finished (see parts.describe()). Finish "
+                "them in their notebooks, save them and load the parts again.")
+        self.config, self.parts = config, parts
+        self.rank, self.world_size, local_rank = _distributed_setup()
+        self.is_main = self.rank == 0
+        if config.batch_size % self.world_size:
+            raise ConfigError(f"batch_size={config.batch_size} is the global batch and must be divisible by the "
+                              f"{self.world_size} processes; use a multiple of {self.world_size}.")
+        if config.num_threads:
+            torch.set_num_threads(config.num_threads)
+        self.device = device = resolve_device(config, local_rank)
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
+            torch.backends.cuda.matmul.allow_tf32 = config.tf32
+            torch.backends.cudnn.allow_tf32 = config.tf32
+        if train_tokens is None or val_tokens is None:
+            from .data import load_tokens
+
+            train_tokens = load_tokens("train") if train_tokens is None else train_tokens
+            val_tokens = load_tokens("val") if val_tokens is None else val_tokens
+        self.train_tokens, self.val_tokens = train_tokens, val_tokens
+
+        self.run_dir = Path(config.run_dir)
+        self.checkpoints = self.run_dir / "checkpoints"
+        if self.is_main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.metrics = _Metrics(self.run_dir / "metrics.jsonl", enabled=self.is_main)
+
+        # The same seed everywhere: every process builds the same model and draws the same batches.
+        torch.manual_seed(config.seed)
+        np.random.seed(config.seed)
+        random.seed(config.seed)
+        self.model = model = build_model(config).to(device)
+        self.optimizer = parts.AdamW(model.parameters(), lr=config.max_learning_rate,
+                                     betas=(config.beta1, config.beta2), eps=config.eps,
+                                     weight_decay=config.weight_decay)
+        self.history = History(config=config.to_dict(), num_parameters=sum(p.numel() for p in model.parameters()),
+                               run_dir=str(self.run_dir))
+        self.start_step, self.tokens_seen = 0, 0
+        self.resumed = self._resume() if config.resume else None
+        if self.resumed is None and self.is_main:
+            self.metrics.truncate_after(-1)  # a fresh run: forget the log of an older run in the same folder
+            if config.resume is False and list(self.checkpoints.glob("step_*")):
+                print(f"resume=false: starting afresh; the checkpoints in {self.checkpoints} will be replaced.")
+        self.completed = self.start_step  # steps done so far, for the line a Ctrl-C prints
+        self.train_seconds = 0.0
+        if self.is_main:
+            print(f"Training {self.history.num_parameters:,} parameters on "
+                  f"{describe_device(device, config, self.world_size)}: "
+                  f"{config.max_steps} steps of {config.tokens_per_step:,} tokens"
+                  + (f", resuming after step {self.start_step}" if self.resumed is not None else "")
+                  + f"; run folder {self.run_dir}")
+
+        forward_model = model
+        if self.world_size > 1:
+            from torch.nn.parallel import DistributedDataParallel
+
+            forward_model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+        if config.compile:
+            forward_model = torch.compile(forward_model)
+        # What the student's step is handed: the plain model in a single fp32 process; the wrapper that
+        # averages gradients (DDP) or runs compiled code; inside autocast, with float32 logits out.
+        self.step_model = forward_model
+        if config.autocast_dtype != "none":
+            self.step_model = AutocastModel(forward_model, device.type, getattr(torch, config.autocast_dtype))
+
+    def _resume(self) -> dict | None:
+        """Load the newest checkpoint into the model and optimizer, and the log up to it; its state, or None."""
+        found = latest_checkpoint(self.checkpoints)
+        if found is None:
+            return None
+        state = load_training_checkpoint(found, self.parts, self.model, self.optimizer, config=self.config.to_dict())
+        self.start_step, self.tokens_seen = state["iteration"], state["tokens_seen"]
+        self.history.resumed_from = self.start_step
+        for record in self.metrics.truncate_after(self.start_step):
+            kind = record.pop("kind")
+            if kind == "sample":
+                self.history.samples[record["name"]] = record["text"]
+            elif kind in ("train", "val"):
+                getattr(self.history, kind).append(record)
+        return state
+
+    def autocast(self):
+        return _autocast(self.device, self.config)  # a fresh context per use
+
+    def before_first_step(self) -> None:
+        """A fresh run samples and evaluates the untrained model; a resumed one restores its RNGs."""
+        if self.resumed is None:
+            self.sample("before", 0)
+            self.evaluate(0)
+        else:
+            # RNGs last: loading and evaluating above must not shift the streams the batches come from.
+            restore_rng_state(self.resumed["rng"])
+
+    def progress_bar(self):
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=self.config.max_steps, initial=self.start_step, unit="step", dynamic_ncols=True,
+                   disable=not (self.config.progress and self.is_main),
+                   desc=f"train {self.config.tokens_per_step} tok/step")
+        if self.history.val:
+            bar.set_postfix(val=f"{self.history.val[-1]['loss']:.3f}", refresh=False)
+        return bar
+
+    def batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """This process's part of the next batch, as int64 on the device."""
+        config = self.config
+        # Every process draws the full global batch from the same RNG state and keeps its slice:
+        # the union of the slices is the batch one process would train on.
+        x, y = self.parts.get_batch(self.train_tokens, config.batch_size, config.context_length, str(self.device))
+        if self.world_size > 1:
+            per_rank = config.batch_size // self.world_size
+            mine = slice(self.rank * per_rank, (self.rank + 1) * per_rank)
+            x, y = x[mine], y[mine]
+        return x.to(self.device, torch.long), y.to(self.device, torch.long)  # no copy when they already are
+
+    def record_loss(self, done: int, loss: float, lr: float, bar) -> None:
+        """Stop on a loss that is not finite; log it every ``log_interval`` steps and at the end."""
+        config = self.config
+        if done % config.log_interval == 0 or done == config.max_steps or self.world_size == 1:
+            if self.world_size > 1:  # every process checks the same mean, so all stop together
+                value = torch.tensor(loss, dtype=torch.float64, device=self.device)
+                dist.all_reduce(value)
+                loss = float(value / self.world_size)
+            if not math.isfinite(loss):
+                raise FloatingPointError(
+                    f"The training loss became {loss} at step {done} (lr {lr:.3g}). Lower "
+                    "--max_learning_rate, or check cross_entropy and gradient_clipping on large logits."
+                )
+        if done % config.log_interval == 0 or done == config.max_steps:
+            record = {"step": done, "tokens": self.tokens_seen, "loss": loss, "lr": float(lr)}
+            self.history.train.append(record)
+            self.metrics.write({"kind": "train", **record})
+            bar.set_postfix(loss=f"{loss:.3f}", lr=f"{lr:.2e}",
+                            **({"val": f"{self.history.val[-1]['loss']:.3f}"} if self.history.val else {}),
+                            refresh=False)
+        if self.device.type == "cuda" and done % config.log_interval == 0:
+            torch.cuda.synchronize()
+
+    def evaluate(self, step: int, final: bool = False) -> None:
+        config = self.config
+        final = final or step == config.max_steps
+        max_tokens = config.final_eval_tokens if final else config.eval_tokens
+        what = "whole validation split" if not max_tokens or max_tokens >= len(self.val_tokens) else \
+            f"{'final ' if final else ''}sample of {max_tokens:,} validation bytes"
+        # The unwrapped model: it shares its parameters with the DDP/compiled wrapper.
+        result = evaluate(self.model, self.val_tokens, config.context_length, config.eval_batch_size, self.device,
+                          self.autocast, self.rank, self.world_size, max_tokens=max_tokens,
+                          progress=f"eval at step {step}: {what}" if config.progress and self.is_main else None)
+        record = {"step": step, "tokens": step * config.tokens_per_step, **result}
+        self.history.val.append(record)
+        self.history.eval_seconds += result["seconds"]
+        self.metrics.write({"kind": "val", **record})
+
+    def reached_target(self, step: int) -> bool:
+        # Judged on the sampled evaluation just recorded (the final one already reads everything).
+        config = self.config
+        return bool(config.target_loss) and step < config.max_steps and self.history.val[-1]["loss"] <= config.target_loss
+
+    def save(self, step: int) -> None:
+        if self.is_main:
+            save_training_checkpoint(self.checkpoints, self.parts, self.model, self.optimizer, step,
+                                     {"tokens_seen": self.tokens_seen, "config": self.config.to_dict(),
+                                      "world_size": self.world_size},
+                                     keep=self.config.keep_checkpoints)
+        if self.world_size > 1:
+            dist.barrier()
+
+    def sample(self, name: str, step: int) -> None:
+        if self.is_main and self.config.sample_tokens:
+            self.history.samples[name] = sample_text(self.model, self.config, self.device)
+            self.metrics.write({"kind": "sample", "step": step, "name": name, "text": self.history.samples[name]})
+
+
 def train(config: TrainingConfig, parts: TrainingParts, *, train_tokens=None, val_tokens=None) -> History:
     """Train ``config``'s model with ``parts``; evaluate, sample, log and checkpoint on the way.
 
@@ -345,192 +533,47 @@ def train(config: TrainingConfig, parts: TrainingParts, *, train_tokens=None, va
     ``train_tokens``/``val_tokens`` default to ``lmtrain.data.load_tokens``.
     """
     started = time.perf_counter()
-    if parts.unfinished():
-        raise MissingAnswerError(
-            f"Cannot train: {', '.join(parts.unfinished())} "
-            f"{'is' if len(parts.unfinished()) == 1 else 'are'} not finished (see parts.describe()). Finish "
-            "them in their notebooks, save them and load the parts again.")
-    rank, world_size, local_rank = _distributed_setup()
-    if config.batch_size % world_size:
-        raise ConfigError(f"batch_size={config.batch_size} is the global batch and must be divisible by the "
-                          f"{world_size} processes; use a multiple of {world_size}.")
-    if config.num_threads:
-        torch.set_num_threads(config.num_threads)
-    device = resolve_device(config, local_rank)
-    if device.type == "cuda":
-        torch.cuda.set_device(device)
-        torch.backends.cuda.matmul.allow_tf32 = config.tf32
-        torch.backends.cudnn.allow_tf32 = config.tf32
-    if train_tokens is None or val_tokens is None:
-        from .data import load_tokens
-
-        train_tokens = load_tokens("train") if train_tokens is None else train_tokens
-        val_tokens = load_tokens("val") if val_tokens is None else val_tokens
-    autocast = lambda: _autocast(device, config)  # noqa: E731 - a fresh context per use
-
-    run_dir = Path(config.run_dir)
-    checkpoints = run_dir / "checkpoints"
-    is_main = rank == 0
-    if is_main:
-        run_dir.mkdir(parents=True, exist_ok=True)
-    metrics = _Metrics(run_dir / "metrics.jsonl", enabled=is_main)
-
-    # The same seed everywhere: every process builds the same model and draws the same batches.
-    torch.manual_seed(config.seed)
-    np.random.seed(config.seed)
-    random.seed(config.seed)
-    model = build_model(config).to(device)
-    optimizer = parts.AdamW(model.parameters(), lr=config.max_learning_rate, betas=(config.beta1, config.beta2),
-                            eps=config.eps, weight_decay=config.weight_decay)
-    history = History(config=config.to_dict(), num_parameters=sum(p.numel() for p in model.parameters()),
-                      run_dir=str(run_dir))
-
-    start_step, tokens_seen = 0, 0
-    found = latest_checkpoint(checkpoints) if config.resume else None
-    if found is not None:
-        state = load_training_checkpoint(found, parts, model, optimizer, config=config.to_dict())
-        start_step, tokens_seen = state["iteration"], state["tokens_seen"]
-        history.resumed_from = start_step
-        for record in metrics.truncate_after(start_step):
-            kind = record.pop("kind")
-            if kind == "sample":
-                history.samples[record["name"]] = record["text"]
-            elif kind in ("train", "val"):
-                getattr(history, kind).append(record)
-    elif is_main:
-        metrics.truncate_after(-1)  # a fresh run: forget the log of an older run in the same folder
-        if config.resume is False and list(checkpoints.glob("step_*")):
-            print(f"resume=false: starting afresh; the checkpoints in {checkpoints} will be replaced.")
-    if is_main:
-        print(f"Training {history.num_parameters:,} parameters on {describe_device(device, config, world_size)}: "
-              f"{config.max_steps} steps of {config.tokens_per_step:,} tokens"
-              + (f", resuming after step {start_step}" if found is not None else "") + f"; run folder {run_dir}")
-
-    forward_model = model
-    if world_size > 1:
-        from torch.nn.parallel import DistributedDataParallel
-
-        forward_model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-    if config.compile:
-        forward_model = torch.compile(forward_model)
-
-    def run_eval(step: int, final: bool = False) -> None:
-        # The unwrapped model: it shares its parameters with the DDP/compiled wrapper.
-        final = final or step == config.max_steps
-        max_tokens = config.final_eval_tokens if final else config.eval_tokens
-        what = "whole validation split" if not max_tokens or max_tokens >= len(val_tokens) else \
-            f"{'final ' if final else ''}sample of {max_tokens:,} validation bytes"
-        result = evaluate(model, val_tokens, config.context_length, config.eval_batch_size, device, autocast,
-                          rank, world_size, max_tokens=max_tokens,
-                          progress=f"eval at step {step}: {what}" if config.progress and is_main else None)
-        record = {"step": step, "tokens": step * config.tokens_per_step, **result}
-        history.val.append(record)
-        history.eval_seconds += result["seconds"]
-        metrics.write({"kind": "val", **record})
-
-    def reached_target(step: int) -> bool:
-        # Judged on the sampled evaluation just recorded (the final one already reads everything).
-        return bool(config.target_loss) and step < config.max_steps and history.val[-1]["loss"] <= config.target_loss
-
-    def save(step: int) -> None:
-        if is_main:
-            save_training_checkpoint(checkpoints, parts, model, optimizer, step,
-                                     {"tokens_seen": tokens_seen, "config": config.to_dict(),
-                                      "world_size": world_size},
-                                     keep=config.keep_checkpoints)
-        if world_size > 1:
-            dist.barrier()
-
+    run = _Run(config, parts, train_tokens, val_tokens)
+    history, train_step = run.history, parts.train_step
     # Ctrl-C anywhere below ends the run with one line that says how to resume (TrainingInterrupted);
     # the checkpoints are those written so far, each complete (save_training_checkpoint is atomic).
-    completed, bar = start_step, None
     try:
-        if found is None:
-            if is_main and config.sample_tokens:
-                history.samples["before"] = sample_text(model, config, device)
-                metrics.write({"kind": "sample", "step": 0, "name": "before", "text": history.samples["before"]})
-            run_eval(0)
-        else:
-            # RNGs last: loading and evaluating above must not shift the streams the batches come from.
-            restore_rng_state(state["rng"])
-
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=config.max_steps, initial=start_step, disable=not (config.progress and is_main),
-                   unit="step", dynamic_ncols=True, desc=f"train {config.tokens_per_step} tok/step")
-        if history.val:
-            bar.set_postfix(val=f"{history.val[-1]['loss']:.3f}", refresh=False)
-        per_rank = config.batch_size // world_size
-        # What the student's step is handed: the plain model in a single fp32 process; the wrapper that
-        # averages gradients (DDP) or runs compiled code; inside autocast, with float32 logits out.
-        step_model = forward_model
-        if config.autocast_dtype != "none":
-            step_model = AutocastModel(forward_model, device.type, getattr(torch, config.autocast_dtype))
-        train_step = parts.train_step
-        train_seconds = 0.0
-        model.train()
-        with parts_bound(train_step, parts):
-            for step in range(start_step, config.max_steps):
+        run.before_first_step()
+        run.model.train()
+        with parts_bound(train_step, parts), run.progress_bar() as bar:
+            for step in range(run.start_step, config.max_steps):
                 tick = time.perf_counter()
                 lr = parts.get_lr_cosine_schedule(step, config.max_learning_rate, config.min_learning_rate,
                                                   config.warmup_iters, config.cosine_end)
-                # Every process draws the full global batch from the same RNG state and keeps its slice:
-                # the union of the slices is the batch one process would train on.
-                x, y = parts.get_batch(train_tokens, config.batch_size, config.context_length, str(device))
-                if world_size > 1:
-                    x, y = x[rank * per_rank:(rank + 1) * per_rank], y[rank * per_rank:(rank + 1) * per_rank]
-                x, y = x.to(device, torch.long), y.to(device, torch.long)  # no copy when they already are
-                loss = _loss_value(train_step(step_model, optimizer, x, y, lr, config.max_l2_norm), step)
-                tokens_seen += config.tokens_per_step
-                done = completed = step + 1
-                if done % config.log_interval == 0 or done == config.max_steps or world_size == 1:
-                    if world_size > 1:  # every process checks the same mean, so all stop together
-                        value = torch.tensor(loss, dtype=torch.float64, device=device)
-                        dist.all_reduce(value)
-                        loss = float(value / world_size)
-                    if not math.isfinite(loss):
-                        raise FloatingPointError(
-                            f"The training loss became {loss} at step {done} (lr {lr:.3g}). Lower "
-                            "--max_learning_rate, or check cross_entropy and gradient_clipping on large logits."
-                        )
-                if done % config.log_interval == 0 or done == config.max_steps:
-                    record = {"step": done, "tokens": tokens_seen, "loss": loss, "lr": float(lr)}
-                    history.train.append(record)
-                    metrics.write({"kind": "train", **record})
-                    bar.set_postfix(loss=f"{loss:.3f}", lr=f"{lr:.2e}",
-                                    **({"val": f"{history.val[-1]['loss']:.3f}"} if history.val else {}), refresh=False)
-                if device.type == "cuda" and done % config.log_interval == 0:
-                    torch.cuda.synchronize()
-                train_seconds += time.perf_counter() - tick
+                x, y = run.batch()
+                loss = _loss_value(train_step(run.step_model, run.optimizer, x, y, lr, config.max_l2_norm), step)
+                run.tokens_seen += config.tokens_per_step
+                done = run.completed = step + 1
+                run.record_loss(done, loss, lr, bar)
+                run.train_seconds += time.perf_counter() - tick
                 bar.update(1)
+
                 if done % config.eval_interval == 0 or done == config.max_steps:
-                    run_eval(done)
-                    if reached_target(done):
+                    run.evaluate(done)
+                    if run.reached_target(done):
                         # The sample said "good enough": the run's result is the whole split, as at the end.
-                        run_eval(done, final=True)
+                        run.evaluate(done, final=True)
                         history.stopped_at_target = done
                     bar.set_postfix(loss=f"{history.train[-1]['loss']:.3f}" if history.train else "-",
                                     val=f"{history.val[-1]['loss']:.3f}", refresh=False)
                 if done % config.checkpoint_interval == 0 or done == config.max_steps or history.stopped_at_target:
-                    save(done)
+                    run.save(done)
                 if history.stopped_at_target:
                     break
-        bar.close()
-        if is_main and history.stopped_at_target:
-            print(f"Reached target_loss {config.target_loss:g} on the validation sample at step {completed} "
+        if run.is_main and history.stopped_at_target:
+            print(f"Reached target_loss {config.target_loss:g} on the validation sample at step {run.completed} "
                   f"({history.val[-2]['loss']:.3f}); whole split: {history.final_val_loss:.3f} nats/byte.")
-
-        if is_main and config.sample_tokens:
-            history.samples["after"] = sample_text(model, config, device)
-            metrics.write({"kind": "sample", "step": completed, "name": "after",
-                           "text": history.samples["after"]})
+        run.sample("after", run.completed)
     except KeyboardInterrupt:
-        if bar is not None:
-            bar.close()
-        raise TrainingInterrupted(_interrupted(config, completed, checkpoints)) from None
-    history.train_seconds = train_seconds
+        raise TrainingInterrupted(_interrupted(config, run.completed, run.checkpoints)) from None
+    history.train_seconds = run.train_seconds
     history.wall_seconds = time.perf_counter() - started
-    history.model = model
+    history.model = run.model
     return history
 
 
