@@ -17,13 +17,6 @@ from traitlets.config import Config
 
 from .stubs import ClearSolutionsNamingTasks
 
-# nbgrader runs the `alembic` executable by name to check its gradebook schema,
-# so the environment's bin folder must be on PATH even when Python was started
-# by its full path (.venv/bin/python) without activating the environment.
-_BIN = str(Path(sys.executable).parent)
-if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
-    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
-
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIR = "solutions"
 RELEASE_DIR = "notebooks"
@@ -34,7 +27,20 @@ HEADER = Path(__file__).resolve().parent / "release_header.ipynb"
 CODE_STUB = '# YOUR CODE HERE\nraise NotImplementedError("{task}: replace this line with your answer.")'
 
 
+def put_environment_on_path() -> None:
+    """Put this Python's bin folder on PATH, before anything opens an nbgrader gradebook.
+
+    nbgrader runs the `alembic` executable by name to check a gradebook's schema, so the folder must
+    be on PATH even when Python was started by its full path (.venv/bin/python) without activating
+    the environment.
+    """
+    folder = str(Path(sys.executable).parent)
+    if folder not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = folder + os.pathsep + os.environ.get("PATH", "")
+
+
 def course_config(root: Path, db_url: str | None = None) -> Config:
+    put_environment_on_path()  # every nbgrader run of the course starts from this configuration
     c = Config()
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.source_directory = SOURCE_DIR

@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 
+from .course import put_environment_on_path
 from .scoring import NotebookResult
 
 __all__ = ["HandGrades", "read_hand_grades", "write_gradebook"]
@@ -41,6 +42,7 @@ def write_gradebook(db_url: str, course: dict, results: list[NotebookResult]) ->
     """
     from nbgrader.api import Gradebook, MissingEntry
 
+    put_environment_on_path()
     with warnings.catch_warnings(), Gradebook(db_url) as gb:
         warnings.simplefilter("ignore")  # nbgrader's add_submission triggers SQLAlchemy autoflush warnings
         for name, source in sorted(course.items()):
@@ -85,6 +87,7 @@ def read_hand_grades(db_url: str, results: list[NotebookResult]) -> dict[tuple[s
     """
     from nbgrader.api import Gradebook, MissingEntry
 
+    put_environment_on_path()
     found = {}
     with warnings.catch_warnings(), Gradebook(db_url) as gb:
         warnings.simplefilter("ignore")
