@@ -45,10 +45,6 @@ MAX_ANSWER_CHARS = 200_000
 MAX_NOTEBOOK_BYTES = 20 * 2**20
 
 
-_source = cell_source
-_meta = nbgrader_meta
-
-
 def load_notebook_json(data: bytes) -> dict:
     """Parse a notebook's bytes; :class:`NotebookFormatError` says why it cannot be graded."""
     if len(data) > MAX_NOTEBOOK_BYTES:
@@ -133,21 +129,21 @@ class SourceNotebook:
         self.digest = hashlib.sha256(source_bytes + b"\0" + release_bytes).hexdigest()
         release_cells = {}
         for cell in release["cells"]:
-            gid = _meta(cell).get("grade_id")
+            gid = nbgrader_meta(cell).get("grade_id")
             if gid:
                 release_cells[gid] = cell
         provided_nodes: list[str] = []
         hidden_lines: set[str] = set()
         hidden_number = 0
         for index, cell in enumerate(source["cells"]):
-            meta = _meta(cell)
+            meta = nbgrader_meta(cell)
             gid = meta.get("grade_id")
             self.order.append(gid or cell.get("id") or f"cell-{index}")
             if cell.get("cell_type") != "code":
                 if meta.get("grade") and meta.get("solution") and gid:
                     self.manual.append((gid, float(meta.get("points", 0) or 0)))
                 continue
-            text = _source(cell)
+            text = cell_source(cell)
             if meta.get("solution"):
                 self.answers.append(gid)
             elif meta.get("grade"):
@@ -166,8 +162,8 @@ class SourceNotebook:
                     points=float(meta.get("points", 0) or 0),
                     sections=tuple(sections),
                     hidden_number=hidden_number if has_hidden else 0,
-                    visible_source=_source(released),
-                    release_checksum=_meta(released).get("checksum"),
+                    visible_source=cell_source(released),
+                    release_checksum=nbgrader_meta(released).get("checksum"),
                     source_index=index,
                 )
             else:
@@ -179,7 +175,7 @@ class SourceNotebook:
                 provided_nodes.extend(ast.unparse(node) for node in tree.body if isinstance(node, keep))
         self.provided = "\n".join(provided_nodes) + ("\n" if provided_nodes else "")
         # lines that also appear in the release are public: never redact those
-        public = {line.strip() for cell in release["cells"] for line in _source(cell).splitlines()}
+        public = {line.strip() for cell in release["cells"] for line in cell_source(cell).splitlines()}
         self.hidden_lines = frozenset(hidden_lines - public)
         return self
 
@@ -212,7 +208,7 @@ class Plan:
 
 
 def _cell_key(cell: dict) -> tuple[str | None, str | None]:
-    return _meta(cell).get("grade_id"), cell.get("id")
+    return nbgrader_meta(cell).get("grade_id"), cell.get("id")
 
 
 def plan_submission(source: SourceNotebook, submission: dict) -> Plan:
@@ -225,9 +221,9 @@ def plan_submission(source: SourceNotebook, submission: dict) -> Plan:
     for index, cell in enumerate(submission["cells"]):
         if cell.get("cell_type") != "code":
             continue
-        meta = _meta(cell)
+        meta = nbgrader_meta(cell)
         gid, cid = _cell_key(cell)
-        text = _source(cell)
+        text = cell_source(cell)
         test_key = gid if gid in source.tests else (cid if cid in source.tests else None)
         if test_key is not None:
             if test_key in seen:
@@ -331,10 +327,10 @@ def _drop_docstring(body: list) -> list:
 
 def is_unanswered(submission: dict, source: SourceNotebook) -> bool:
     """True when every answer cell (code or written) of the submission is still the release's stub."""
-    stubs = {_meta(c).get("grade_id"): _source(c).strip() for c in source.release["cells"] if _meta(c).get("solution")}
+    stubs = {nbgrader_meta(c).get("grade_id"): cell_source(c).strip() for c in source.release["cells"] if nbgrader_meta(c).get("solution")}
     for cell in submission.get("cells", []):
-        gid = _meta(cell).get("grade_id")
-        if isinstance(gid, str) and gid in stubs and _source(cell).strip() != stubs[gid]:
+        gid = nbgrader_meta(cell).get("grade_id")
+        if isinstance(gid, str) and gid in stubs and cell_source(cell).strip() != stubs[gid]:
             return False
     return True
 
@@ -348,13 +344,13 @@ def answer_fingerprint(submission: dict, source: SourceNotebook) -> str | None:
     import builtins
 
     texts = []
-    stubs = {(_meta(c).get("grade_id")): _source(c) for c in source.release["cells"] if _meta(c).get("solution")}
+    stubs = {(nbgrader_meta(c).get("grade_id")): cell_source(c) for c in source.release["cells"] if nbgrader_meta(c).get("solution")}
     answered = False
     for cell in submission.get("cells", []):
-        gid = _meta(cell).get("grade_id")
-        if cell.get("cell_type") != "code" or not _meta(cell).get("solution") or gid not in source.answers:
+        gid = nbgrader_meta(cell).get("grade_id")
+        if cell.get("cell_type") != "code" or not nbgrader_meta(cell).get("solution") or gid not in source.answers:
             continue
-        text = _source(cell)
+        text = cell_source(cell)
         if text.strip() != stubs.get(gid, "").strip():
             answered = True
         texts.append(text)
