@@ -161,6 +161,9 @@ def test_each_spelling_of_the_builtin_is_forbidden(name):
     ("gradient_clipping", "from torch.nn.utils import clip_grad_norm_ as clip\n"
                           "def gradient_clipping(ps, m):\n    clip(ps, m)\n", 1),
     ("gradient_clipping", "def gradient_clipping(ps, m):\n    torch.nn.utils.clip_grad_norm_(ps, m)\n", 2),
+    ("gradient_clipping", "def gradient_clipping(ps, m):\n    return torch.nn.utils.get_total_norm([p.grad for p in ps])\n", 2),
+    ("gradient_clipping", "def gradient_clipping(ps, m):\n    torch.nn.utils.clip_grads_with_norm_(ps, m, 1.0)\n", 2),
+    ("AdamW", "from torch.optim import _functional\nclass AdamW:\n    step = _functional.adamw\n", 3),
     ("gradient_clipping", "from torch.nn.utils import clip_grad\ndef gradient_clipping(ps, m):\n"
                           "    clip_grad.clip_grad_norm_(ps, m)\n", 3),
 ])
