@@ -74,6 +74,9 @@ BANNED_PATHS: tuple[tuple[str, str], ...] = (
     ("inspect.getinnerframes", "interpreter frames"),
     ("inspect.getframeinfo", "interpreter frames"),
     ("inspect.getclosurevars", "another function's globals"),
+    ("inspect.getattr_static", "an attribute looked up by a name the scan cannot follow"),
+    ("operator.attrgetter", "an attribute looked up by a name the scan cannot follow"),
+    ("operator.methodcaller", "a method looked up by a name the scan cannot follow"),
     ("gc", "the garbage collector's view of every object"),
     ("threading", "threads"),
     ("_thread", "threads"),
@@ -133,7 +136,7 @@ _DYNAMIC_BUILTINS = {
 #: Attributes that reach a function's globals or code, a frame, or a class's internals.
 _DUNDER_ESCAPES = {
     "__globals__", "__code__", "__builtins__", "__subclasses__", "__closure__", "__defaults__", "__kwdefaults__",
-    "__getattribute__", "__loader__", "__spec__", "__import__", "__mro__", "__bases__", "__base__",
+    "__getattribute__", "__getattr__", "__loader__", "__spec__", "__import__", "__mro__", "__bases__", "__base__",
     "f_globals", "f_locals", "f_back", "f_code", "f_builtins", "f_trace", "tb_frame", "gi_frame", "cr_frame",
     "ag_frame", "gi_code", "co_code", "co_consts",
 }
@@ -494,7 +497,8 @@ class _Scanner:
         for path in paths:
             self._check_path(cell, path, line, index)
         if isinstance(node.ctx, (ast.Store, ast.Del)):
-            owners = self.paths(base, scope)
+            # torch.backends.* are settings a user is meant to set (cudnn.benchmark, allow_tf32)
+            owners = {p for p in self.paths(base, scope) if not p.startswith("torch.backends.")}
             if owners:
                 self._flag("evasion", f"{sorted(owners)[0]}.{attr} rebound: a library's attribute replaced",
                            cell, line)
@@ -509,7 +513,7 @@ class _Scanner:
         if not isinstance(func, ast.Name) or not self._is_builtin(func.id, scope):
             return
         line = node.lineno
-        if func.id in ("getattr", "setattr", "delattr", "hasattr") and node.args:
+        if func.id in ("getattr", "setattr", "delattr") and node.args:
             owners = self.paths(node.args[0], scope)
             literal = len(node.args) > 1 and isinstance(node.args[1], ast.Constant) and isinstance(
                 node.args[1].value, str)

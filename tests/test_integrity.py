@@ -95,6 +95,9 @@ EVASIONS = {
     "monkeypatch_del": ("del torch.testing\n", 1, "rebound"),
     "monkeypatch_type": ("def f(t):\n    type(t).item = lambda self: 0.0\n", 2, "rebound"),
     "star_sys": ("from sys import *\n", 1, "import *"),
+    "getattr_static": ("import inspect\nfn = inspect.getattr_static(F, 'cross_entropy')\n", 2, "getattr_static"),
+    "attrgetter": ("from operator import attrgetter\n", 1, "attrgetter"),
+    "module_getattr": ("fn = F.__getattr__\n", 1, "__getattr__"),
 }
 
 
@@ -272,6 +275,8 @@ class Opt(torch.optim.Optimizer):
 
 model = Box()
 model.eval()
+torch.backends.cudnn.benchmark = False
+found = hasattr(torch, "compile" if model else "jit")
 """
 
 
