@@ -179,19 +179,18 @@ def scan_plan(plan_cells: list[dict], answers, provided: str = "") -> list[Findi
     evasion is reported in it.
     """
     cells = [(cell["name"], cell["source"]) for cell in plan_cells if cell["kind"] != "graded"]
-    if provided.strip():
-        cells.insert(0, (PROVIDED_CELL, provided))
-    findings = scan_cells(cells, answers)
-    return [f for f in findings if not (f.cell == PROVIDED_CELL and f.kind == "evasion")]
+    return scan_cells(cells, answers, provided)
 
 
-def scan_cells(cells: list[tuple[str, str]], answers=()) -> list[Finding]:
+def scan_cells(cells: list[tuple[str, str]], answers=(), provided: str = "") -> list[Finding]:
     """Findings in ``cells`` ((name, source) in run order); ``answers`` names the tasks' functions.
 
     A cell that is not valid Python is skipped (it cannot run in the sandbox
     either); one too deep for the parser is an ``evasion`` finding on that cell.
     Code over the size or node budget is one ``evasion`` finding on the first
     cell: none of it is looked at, and the whole notebook is charged.
+    ``provided`` is the instructor's code read before the cells (see :func:`scan_plan`):
+    outside the budgets, and never a source of evasion findings.
     """
     cells = [(str(name), source if isinstance(source, str) else "") for name, source in cells]
     if not cells:
@@ -221,7 +220,10 @@ def scan_cells(cells: list[tuple[str, str]], answers=()) -> list[Finding]:
     from lmtrain.checking import FORBIDDEN_BUILTINS
 
     tasks = {task: FORBIDDEN_BUILTINS[task] for task in answers if task in FORBIDDEN_BUILTINS}
-    return (unscanned + _Scanner(trees, tasks).run())[:MAX_FINDINGS]
+    if provided.strip():
+        trees.insert(0, (PROVIDED_CELL, parse_python(provided, filename="<provided definitions>")))
+    findings = unscanned + _Scanner(trees, tasks).run()
+    return [f for f in findings if not (f.cell == PROVIDED_CELL and f.kind == "evasion")][:MAX_FINDINGS]
 
 
 def _count_nodes(tree: ast.AST, limit: int) -> int:
@@ -395,8 +397,7 @@ class _Scanner:
                     self.definitions.setdefault(name, []).append(index)
                 self._walk(cell, statement, index)
         self._charge_forbidden()
-        findings = sorted(self.findings, key=lambda f: (f.kind != "forbidden", self._cell_order(f.cell), f.line))
-        return findings[:MAX_FINDINGS]
+        return sorted(self.findings, key=lambda f: (f.kind != "forbidden", self._cell_order(f.cell), f.line))
 
     def _cell_order(self, cell: str) -> int:
         return next((i for i, (name, _tree) in enumerate(self.trees) if name == cell), 0)

@@ -300,6 +300,25 @@ def test_code_over_the_size_budget_is_refused_unparsed(monkeypatch):
     assert "too long to scan" in findings[0].construct
 
 
+def test_the_budget_counts_the_submission_and_charges_its_first_cell():
+    huge = "x = 1\n" * (integrity.MAX_SCAN_CHARS // 6 + 1)
+    findings = scan_cells([("mine", "import math\n"), ("huge", huge)], ["cross_entropy"], provided=PROVIDED)
+    assert [(f.kind, f.cell) for f in findings] == [("evasion", "mine")]
+
+
+def test_the_provided_code_binds_names_and_is_followed_but_not_flagged():
+    provided = PROVIDED + "import gc\n\ndef reference(x, y):\n    return F.cross_entropy(x, y)\n"
+    assert scan_cells([("mine", "def cross_entropy(x, y):\n    return x.sum()\n")], ["cross_entropy"],
+                      provided=provided) == []
+    findings = scan_cells([("mine", "def cross_entropy(x, y):\n    return reference(x, y)\n")], ["cross_entropy"],
+                          provided=provided)
+    assert [(f.kind, f.cell, f.task) for f in findings] == [("forbidden", integrity.PROVIDED_CELL, "cross_entropy")]
+    # the submission deleted the cell that imports F: the provided imports still bind it
+    findings = scan_cells([("mine", "def cross_entropy(x, y):\n    return F.nll_loss(x, y)\n")], ["cross_entropy"],
+                          provided=PROVIDED)
+    assert [(f.kind, f.cell, f.line) for f in findings] == [("forbidden", "mine", 2)]
+
+
 def test_code_over_the_node_budget_is_refused(monkeypatch):
     monkeypatch.setattr(integrity, "MAX_NODES", 1_000)
     findings = scan_cells([("first", "import torch\n"), ("many", "x = [" + "1, " * 2_000 + "]\nimport gc\n")],
