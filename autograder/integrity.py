@@ -97,6 +97,9 @@ BANNED_PATHS: tuple[tuple[str, str], ...] = (
     ("os.register_at_fork", "processes"),
     ("posix", "the operating system's raw interface"),
     ("ctypes", "raw memory"),
+    ("numpy.ctypeslib", "raw memory"),
+    ("torch.utils.cpp_extension", "compiled code"),
+    ("asyncio", "threads or processes"),
     ("_ctypes", "raw memory"),
     ("cffi", "raw memory"),
     ("importlib", "the import machinery"),
@@ -449,6 +452,11 @@ class _Scanner:
             return
         if isinstance(node, ast.Call):
             self._check_call(cell, node, scope, index)
+            return
+        if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
+            text = node.value if isinstance(node.value, str) else node.value.decode("latin-1")
+            if text.lstrip().startswith(("/proc/", "/dev/mem", "/dev/kmem")):
+                self._flag("evasion", f"{text.strip()[:40]!r}: a process's memory or state", cell, line)
             return
         if isinstance(node, ast.ClassDef) and node.name in _DISPATCH_NAMES:
             self._flag("evasion", f"class {node.name}: a dispatch override", cell, line)

@@ -97,6 +97,9 @@ EVASIONS = {
     "star_sys": ("from sys import *\n", 1, "import *"),
     "getattr_static": ("import inspect\nfn = inspect.getattr_static(F, 'cross_entropy')\n", 2, "getattr_static"),
     "attrgetter": ("from operator import attrgetter\n", 1, "attrgetter"),
+    "proc_mem": ("x = 1\nwith open('/proc/self/mem', 'r+b') as f:\n    pass\n", 2, "/proc/self/mem"),
+    "cpp_extension": ("from torch.utils.cpp_extension import load_inline\n", 1, "cpp_extension"),
+    "asyncio": ("import asyncio\n", 1, "asyncio"),
     "module_getattr": ("fn = F.__getattr__\n", 1, "__getattr__"),
 }
 
