@@ -186,10 +186,13 @@ def _flagged_cells(plan, findings: list, tests: dict) -> set:
     for finding in findings:
         if finding.kind == "forbidden":
             flagged |= {gid for gid in tests if gid.startswith(finding.task + "_")}
-    positions = [i for i, cell in enumerate(plan.cells) if cell["kind"] != "graded"
-                 and any(f.kind == "evasion" and f.cell == cell["name"] for f in findings)]
+    evasive = {f.cell for f in findings if f.kind == "evasion"}
+    if not evasive:
+        return flagged
+    cells = list(getattr(plan, "cells", ()))
+    positions = [i for i, cell in enumerate(cells) if cell["kind"] != "graded" and cell["name"] in evasive]
     if positions:
-        flagged |= {cell["name"] for cell in plan.cells[positions[0] + 1:]
+        flagged |= {cell["name"] for cell in cells[positions[0] + 1:]
                     if cell["kind"] == "graded" and cell["name"] in tests}
     return flagged
 
