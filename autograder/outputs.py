@@ -244,6 +244,7 @@ def _similar_pairs(results: list[NotebookResult]) -> None:
 _STUDENT_VISIBLE_INTEGRITY = {
     "edited_test_cell", "deleted_test_cell", "retagged_test_cell", "duplicate_test_cell",
     "unknown_test_cell", "tampering", "shadowed_name", "missing_answer_cell",
+    "forbidden", "evasion",  # the integrity scan's findings: a construct of the student's own code, by cell and line
 }
 
 # check_close names a one-element mismatch twice ("expected 1.5, got 0.5; max difference 1 at index ()
@@ -301,7 +302,9 @@ def _feedback_lines(test: TestResult, result: NotebookResult) -> list[str]:
     if test.status == "not run" and result.status != "missing":
         lines.append(f"not run: {result.detail or 'the notebook stopped before this cell'}")
     if test.status == "integrity":
-        lines.append("no points: the grader's checking functions were modified before or during this test")
+        scanned = any(kind in ("forbidden", "evasion") for kind, _detail in result.integrity)
+        lines.append("no points: the grader's scan of your code flagged a construct (see the notes below)"
+                     if scanned else "no points: the grader's checking functions were modified before or during this test")
     if test.visible_error:
         lines.append(_once(test.visible_error))
     if test.hidden_failed:

@@ -28,6 +28,8 @@ from lmtrain.notebook import (
     parse_python,
 )
 
+from .integrity import scan_plan
+
 __all__ = [
     "SourceNotebook",
     "Plan",
@@ -205,6 +207,7 @@ class SourceNotebook:
 class Plan:
     cells: list  # {"kind": code|answer|graded, "name", "source" or "test"}, in the order to run
     integrity: list  # (kind, detail)
+    findings: list = field(default_factory=list)  # autograder.integrity.Finding of the submission's own cells
 
 
 def _cell_key(cell: dict) -> tuple[str | None, str | None]:
@@ -260,7 +263,8 @@ def plan_submission(source: SourceNotebook, submission: dict) -> Plan:
     for gid in source.answers:
         if gid not in origin:
             notes.append(("missing_answer_cell", f"answer cell {gid} is not in the submission"))
-    return Plan(_drop_trailing_cells(plan), notes)
+    cells = _drop_trailing_cells(plan)
+    return Plan(cells, notes, scan_plan(cells, source.answers, source.provided))
 
 
 def _test_entry(test: TestCell) -> dict:

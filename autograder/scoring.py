@@ -6,6 +6,9 @@ There is no partial credit inside a cell: a notebook splits a function's
 properties into separate cells so that each mistake costs the points of the
 property it breaks. A notebook whose sandbox was tampered with (the checking
 objects replaced, see :mod:`autograder.tamper`) earns nothing from that cell on.
+The grader's own scan of the submission's code (:mod:`autograder.integrity`)
+charges the same way: an ``evasion`` construct costs every graded cell after the
+cell that holds it, a ``forbidden`` built-in the cells of the task that reaches it.
 
 Statuses of a notebook, each with one cause:
 
@@ -15,7 +18,8 @@ Statuses of a notebook, each with one cause:
 * ``memory``: the notebook hit its memory limit;
 * ``error``: the notebook could not be graded to the end for another reason
   (not a notebook, its process died, too much output, a grader fault);
-* ``integrity``: the submission tampered with the objects the tests rely on.
+* ``integrity``: the submission tampered with the objects the tests rely on, or its
+  code holds a construct the integrity scan flags (for an instructor to review).
 """
 
 from __future__ import annotations
@@ -122,6 +126,9 @@ def score(student: str, source, plan, run: NotebookRun) -> NotebookResult:
         for gid, t in source.tests.items()
     }
     integrity = [list(n) for n in plan.integrity]
+    findings = list(getattr(plan, "findings", ()))
+    integrity += [[f.kind, f.describe()] for f in findings]
+    flagged = _flagged_cells(plan, findings, tests)
     tampered = False
     for cell in run.cells:
         if cell.tampered and not tampered:
@@ -145,7 +152,7 @@ def score(student: str, source, plan, run: NotebookRun) -> NotebookResult:
             if hidden_failure.side == "sandbox" and hidden_failure.where:
                 test.hidden_where = f"your code raised {hidden_failure.error_type} {_where_text(hidden_failure)}"
         failed = visible_failure is not None or hidden_failure is not None or not cell.complete
-        if tampered:
+        if tampered or cell.name in flagged:
             test.score, test.status = 0.0, "integrity"
         elif failed:
             test.score, test.status = 0.0, "failed"
@@ -158,13 +165,36 @@ def score(student: str, source, plan, run: NotebookRun) -> NotebookResult:
         status, detail = "memory", run.detail
     elif run.ended != "ok":
         status, detail = "error", run.detail
+    for gid in flagged:  # a flagged cell the run never reached is charged all the same
+        tests[gid].score, tests[gid].status = 0.0, "integrity"
     if tampered:
         status = "integrity"
         detail = detail or "the checking functions were modified"
+    elif findings and status == "graded":  # a timeout, memory or error status says why the run stopped: it stays
+        status = "integrity"
+        detail = f"the grader's scan of the code flagged {findings[0].construct}"
     ordered = list(tests.values())
     return NotebookResult(student, source.name, _r(sum(t.score for t in ordered)), _r(source.max_score), status,
                           detail, ordered, integrity, notes=list(run.notes),
                           manual=[[gid, points] for gid, points in source.manual])
+
+
+def _flagged_cells(plan, findings: list, tests: dict) -> set:
+    """Grade ids the integrity scan's findings charge: a forbidden built-in, the cells of the task
+    that reaches it (grade ids ``<task>_...``); an evasion, every graded cell after its cell."""
+    flagged = set()
+    for finding in findings:
+        if finding.kind == "forbidden":
+            flagged |= {gid for gid in tests if gid.startswith(finding.task + "_")}
+    evasive = {f.cell for f in findings if f.kind == "evasion"}
+    if not evasive:
+        return flagged
+    cells = list(getattr(plan, "cells", ()))
+    positions = [i for i, cell in enumerate(cells) if cell["kind"] != "graded" and cell["name"] in evasive]
+    if positions:
+        flagged |= {cell["name"] for cell in cells[positions[0] + 1:]
+                    if cell["kind"] == "graded" and cell["name"] in tests}
+    return flagged
 
 
 def _visible_message(section: SectionOutcome) -> str:

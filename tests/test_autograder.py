@@ -262,13 +262,15 @@ except OSError:
 
     rows = {
         "honest": (5, "graded"), "blank": (0, "graded"), "copycat": (5, "graded"), "naive": (4, "graded"),
-        "inplace": (3, "graded"), "leaky": (5, "graded"), "exits": (4, "error"),
-        "membomb": (4, "memory"), "floods": (4, "error"), "forkbomb": (5, "graded"), "deleter": (5, "graded"),
+        # the integrity scan flags frames (leaky), os.fork (forkbomb) and exec (snooper, networker): every
+        # graded cell after the cell holding one earns nothing, whatever the sandbox measured
+        "inplace": (3, "graded"), "leaky": (0, "integrity"), "exits": (4, "error"),
+        "membomb": (4, "memory"), "floods": (4, "error"), "forkbomb": (0, "integrity"), "deleter": (5, "graded"),
         "editor": (4, "graded"), "retagger": (5, "graded"), "patcher": (0, "integrity"),
-        # shadower, snooper and networker attack from a wrong cross_entropy; their perplexity (the reference
-        # answer) is right given that cross_entropy, so it keeps its 1 point: one mistake is charged once
-        "checkpatcher": (0, "integrity"), "shadower": (1, "graded"), "snooper": (1, "graded"),
-        "escaper": (5, "graded"), "networker": (1, "graded"), "corrupt": (0, "error"), "zipped": (5, "graded"),
+        # the shadower attacks from a wrong cross_entropy; its perplexity (the reference answer) is right
+        # given that cross_entropy, so it keeps its 1 point: one mistake is charged once
+        "checkpatcher": (0, "integrity"), "shadower": (1, "graded"), "snooper": (0, "integrity"),
+        "escaper": (5, "graded"), "networker": (0, "integrity"), "corrupt": (0, "error"), "zipped": (5, "graded"),
         "zipslip": (0, "missing"), "nbstyle": (5, "graded"), "absent": (0, "missing"),
     }
     # students whose answer cells are the same up to names, whitespace and comments
@@ -363,6 +365,12 @@ def test_integrity_flags(graded, klass):
         ("retagger", "retagged_test_cell"),
         ("patcher", "tampering"),
         ("checkpatcher", "tampering"),
+        ("patcher", "evasion"),  # torch.allclose rebound
+        ("checkpatcher", "evasion"),  # lmtrain.checking imported and rebound
+        ("leaky", "evasion"),  # sys._getframe and frame locals
+        ("forkbomb", "evasion"),  # os.fork
+        ("snooper", "evasion"),  # exec
+        ("networker", "evasion"),  # exec
     }  # the shadower's own check_close is harmless now: checks run in the grader, never beside it
     tampering = {r["student_id"]: r["detail"] for r in rows if r["kind"] == "tampering"}
     assert "torch.allclose" in tampering["patcher"]
