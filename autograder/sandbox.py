@@ -11,7 +11,10 @@ imported PyTorch (milliseconds instead of seconds for a Jupyter kernel):
 * the *runner*, PID 1 of the new PID namespace, which mounts its own /proc,
   chroots into that root, drops to an unprivileged uid leased for this
   notebook (:mod:`autograder.uids`), sets resource limits, re-arms its
-  parent-death signal (a uid change clears it) and runs :func:`autograder.runner.notebook_loop`.
+  parent-death signal (a uid change clears it), installs the system-call
+  filter of :mod:`autograder.seccomp` (kernel keys, ptrace, mounts, BPF, ...:
+  the kernel state no namespace separates, refused in both paths below) and
+  runs :func:`autograder.runner.notebook_loop`.
 
 The fork server exits when the grader dies (``kill -9`` included), the keeper
 gets SIGKILL when the fork server dies, the runner when the keeper dies, and
@@ -47,7 +50,7 @@ __all__ = ["Limits", "SandboxSpec", "Session", "SandboxEnded", "start_fork_serve
 _PRELOAD = [
     "torch", "torch._dynamo", "numpy", "numpy.testing", "matplotlib", "matplotlib.pyplot",
     "lmtrain.checking", "lmtrain.loader", "lmtrain.model", "lmtrain.parts",
-    "autograder.runner", "autograder.protocol", "autograder.tamper", "autograder.sandbox",
+    "autograder.runner", "autograder.protocol", "autograder.tamper", "autograder.sandbox", "autograder.seccomp",
 ]
 
 _context = None
@@ -354,6 +357,17 @@ def _drop_privileges(libc, uid: int, parent_alive: int | None = None) -> None:
     _die_with_parent(libc, parent_alive)
 
 
+def _filter_system_calls(notes: list[str]) -> None:
+    """The last step before the notebook's code: kernel calls no notebook needs are refused from here
+    on (:mod:`autograder.seccomp`), whether or not the namespaces above were available."""
+    from . import seccomp
+
+    try:
+        seccomp.install()
+    except (OSError, RuntimeError) as exc:
+        notes.append(f"no system-call filter ({exc}): kernel keys and other shared kernel state stay reachable")
+
+
 def _keeper_main(conn, spec: SandboxSpec, limits: Limits, provided: str, forbidden: list[str],
                  cgroup_procs: str | None, uid: int | None) -> None:
     """Target of the process forked by the fork server (see the module comment); ``uid``, leased by
@@ -407,6 +421,7 @@ def _keeper_main(conn, spec: SandboxSpec, limits: Limits, provided: str, forbidd
                 _drop_privileges(libc, uid)
             except OSError as exc:
                 notes.append(f"could not switch to an unprivileged user ({exc}); student code ran as root")
+        _filter_system_calls(notes)
         _send(conn, {"op": "hello", "isolated": False, "notes": notes})
         _set_limits(limits, processes=os.geteuid() != 0)
         notebook_loop(conn, limits, provided)
@@ -425,6 +440,7 @@ def _keeper_main(conn, spec: SandboxSpec, limits: Limits, provided: str, forbidd
             os.environ.clear()
             os.environ.update(_sandbox_environment("/tmp"))
             _set_limits(limits, processes=True)
+            _filter_system_calls(notes)
             _send(conn, {"op": "hello", "isolated": True, "notes": notes})
             notebook_loop(conn, limits, provided)
         except BaseException as exc:  # noqa: BLE001

@@ -1,0 +1,196 @@
+"""Sandboxes share nothing: what one notebook leaves in the kernel, the next cannot find.
+
+Each sandbox has its own mount, PID, network, IPC and UTS namespaces, but kernel keys belong to
+none of those (their serials are global, a key linked to a uid's keyring outlives the process, and
+its owner may make it readable by every uid), so the system-call filter refuses them. The tests
+run two sandboxes side by side (as two notebooks of a class do, under different uids) and
+one after the other, and let the first hide a secret everywhere it can.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from autograder import protocol
+from autograder.course import REPO_ROOT
+from autograder.sandbox import Limits, SandboxSpec, Session
+
+NB = "01_cross_entropy"
+LIMITS = Limits(notebook_timeout=120, cell_timeout=60, memory_gb=1.0, max_processes=32)
+SECRET = "lmtrain-isolation-secret-4417"
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox's namespaces, chroot and uid switch need root")
+
+
+class Box:
+    def __init__(self, tmp_path: Path, limits: Limits = LIMITS, isolate: bool = True):
+        staging = tmp_path / "stage" / "notebooks" / NB
+        staging.mkdir(parents=True)
+        (staging / f"{NB}.ipynb").write_text("{}", encoding="utf-8")
+        (tmp_path / "root").mkdir()
+        spec = SandboxSpec(staging=str(tmp_path / "stage"), workdir=f"notebooks/{NB}",
+                           root_mount=str(tmp_path / "root"), data_dir=str(REPO_ROOT / "data"), isolate=isolate)
+        self.session = Session(spec, limits, forbidden=[str(REPO_ROOT / d) for d in ("solutions", "tests", ".git")])
+        self.index = 0
+
+    def run(self, source: str, exports=()):
+        self.index += 1
+        raw = self.session.request({"op": "exec", "index": self.index, "name": "probe",
+                                    "source": textwrap.dedent(source), "exports": list(exports)}, "probe")
+        reply = protocol.parse_reply(raw, self.index, list(exports), {"probe": 1000})
+        assert not reply.error_type, reply.error
+        return reply.values
+
+    def close(self):
+        self.session.close()
+
+
+# The first notebook hides the secret in every place a process can write without a file the
+# grader reads: a kernel key readable by all (linked to its uid's keyring and to the session's),
+# files in /tmp and /dev/shm, a POSIX message queue, an abstract socket that answers with it.
+HIDE = f"""
+    import ctypes, os, socket, threading
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    hidden = []
+    for keyring in (-4, -3, -5):  # KEY_SPEC_USER_KEYRING, SESSION, USER_SESSION
+        serial = libc.syscall(248 if os.uname().machine == 'x86_64' else 217, b'user', b'{SECRET}',
+                              b'{SECRET}', len(b'{SECRET}'), ctypes.c_long(keyring))
+        if serial > 0:
+            libc.syscall(250 if os.uname().machine == 'x86_64' else 219, 5, serial, 0x3f3f3f3f)  # SETPERM: all
+            hidden.append('key')
+    for folder in ('/tmp', '/dev/shm'):
+        try:
+            with open(folder + '/{SECRET}', 'w') as f:
+                f.write('{SECRET}')
+            os.chmod(folder + '/{SECRET}', 0o666)
+            hidden.append(folder)
+        except OSError:
+            pass
+    try:
+        libc.mq_open.restype = ctypes.c_int
+        if libc.mq_open(b'/{SECRET}', os.O_CREAT | os.O_RDWR, 0o666, None) >= 0:
+            hidden.append('mqueue')
+    except AttributeError:
+        pass
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        server.bind('\\0{SECRET}')
+        server.listen()
+        def answer():
+            while True:
+                conn, _ = server.accept()
+                conn.sendall(b'{SECRET}')
+                conn.close()
+        threading.Thread(target=answer, daemon=True).start()
+        hidden.append('abstract socket')
+    except OSError:
+        pass
+"""
+
+# The second looks everywhere the first could have left it.
+SEEK = f"""
+    import ctypes, os, socket
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    found = []
+    try:
+        keys = open('/proc/keys').read().splitlines()
+    except OSError:
+        keys = []
+    for line in keys:
+        if '{SECRET}' in line:
+            buffer = ctypes.create_string_buffer(256)
+            size = libc.syscall(250 if os.uname().machine == 'x86_64' else 219, 11, int(line.split()[0], 16),
+                                buffer, 256)  # KEYCTL_READ
+            if size > 0 and b'{SECRET}' in buffer.raw:
+                found.append('key')
+    for keyring in (-4, -5):
+        serial = libc.syscall(249 if os.uname().machine == 'x86_64' else 218, b'user', b'{SECRET}', None,
+                              ctypes.c_long(keyring))  # request_key
+        if serial > 0:
+            found.append('key by name')
+    for folder in ('/tmp', '/dev/shm'):
+        if os.path.exists(folder + '/{SECRET}'):
+            found.append(folder)
+    libc.mq_open.restype = ctypes.c_int
+    if libc.mq_open(b'/{SECRET}', os.O_RDONLY) >= 0:
+        found.append('mqueue')
+    probe = socket.socket(socket.AF_UNIX)
+    try:
+        probe.settimeout(5)
+        probe.connect('\\0{SECRET}')
+        if b'{SECRET}' in probe.recv(100):
+            found.append('abstract socket')
+    except OSError:
+        pass
+"""
+
+
+@needs_root
+def test_nothing_one_sandbox_leaves_reaches_the_next(tmp_path):
+    first = Box(tmp_path / "first")
+    try:
+        hidden = first.run(HIDE, ["hidden"])["hidden"]
+        assert {"/tmp", "/dev/shm", "abstract socket"} <= set(hidden)  # the probe itself works
+        beside = Box(tmp_path / "beside")  # a notebook graded at the same time, under another uid
+        try:
+            assert beside.session.uid != first.session.uid
+            assert beside.run(SEEK, ["found"])["found"] == []
+        finally:
+            beside.close()
+    finally:
+        first.close()
+    after = Box(tmp_path / "after")  # the next notebook, likely under the uid the first gave back
+    try:
+        assert after.run(SEEK, ["found"])["found"] == []
+    finally:
+        after.close()
+
+
+@needs_root
+def test_kernel_keys_and_other_kernel_calls_are_refused_inside(tmp_path):
+    box = Box(tmp_path)
+    try:
+        values = box.run("""
+            import ctypes, os
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.syscall.restype = ctypes.c_long
+            x86 = os.uname().machine == 'x86_64'
+            calls = {'add_key': (248 if x86 else 217, b'user', b'k', b'v', 1, ctypes.c_long(-4)),
+                     'keyctl': (250 if x86 else 219, 0, ctypes.c_long(-4), 0),
+                     'unshare': (272 if x86 else 97, 0x10000000),
+                     'bpf': (321 if x86 else 280, 0, None, 0)}
+            errors = {}
+            for name, args in calls.items():
+                result = libc.syscall(*args)
+                errors[name] = ctypes.get_errno() if result < 0 else 0
+            filtered = [line.split()[1] for line in open('/proc/self/status') if line.startswith('Seccomp:')]
+        """, ["errors", "filtered"])
+    finally:
+        box.close()
+    assert values["filtered"] == ["2"]  # SECCOMP_MODE_FILTER
+    assert values["errors"] == {"add_key": 1, "keyctl": 1, "unshare": 1, "bpf": 1}  # EPERM each
+
+
+def test_without_namespaces_the_filter_still_applies(tmp_path):
+    """Not root, or isolation off: no namespaces or uid switch, but the same system-call filter."""
+    box = Box(tmp_path, isolate=False)
+    try:
+        assert not box.session.isolated
+        values = box.run("""
+            import ctypes, os
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.syscall.restype = ctypes.c_long
+            result = libc.syscall(248 if os.uname().machine == 'x86_64' else 217, b'user', b'k', b'v', 1,
+                                  ctypes.c_long(-4))
+            error = ctypes.get_errno() if result < 0 else 0
+            filtered = [line.split()[1] for line in open('/proc/self/status') if line.startswith('Seccomp:')]
+        """, ["error", "filtered"])
+    finally:
+        box.close()
+    assert values == {"error": 1, "filtered": ["2"]}
