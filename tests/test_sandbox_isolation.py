@@ -17,7 +17,7 @@ import pytest
 
 from autograder import protocol
 from autograder.course import REPO_ROOT
-from autograder.sandbox import Limits, SandboxSpec, Session
+from autograder.sandbox import Limits, SandboxEnded, SandboxSpec, Session
 
 NB = "01_cross_entropy"
 LIMITS = Limits(notebook_timeout=120, cell_timeout=60, memory_gb=1.0, max_processes=32)
@@ -194,3 +194,70 @@ def test_without_namespaces_the_filter_still_applies(tmp_path):
     finally:
         box.close()
     assert values == {"error": 1, "filtered": ["2"]}
+
+
+# ---------------------------------------------------------------------------
+# --memory is the limit for everything a notebook holds
+# ---------------------------------------------------------------------------
+
+# Shared memory in every form the sandbox offers: files in /dev/shm and /tmp (tmpfs pages, which an
+# address-space limit never sees), then memfd files, 16 MB at a time, until something stops it.
+HOARD = """
+    import os
+    chunk = b'x' * 2**24
+    for folder in ('/dev/shm', '/tmp'):
+        for i in range(64):
+            try:
+                with open(f'{folder}/hoard{i}', 'wb') as f:
+                    f.write(chunk)
+            except OSError:
+                break
+    hoard = []
+    for _ in range(128):
+        hoard.append(os.memfd_create('hoard'))
+        os.write(hoard[-1], chunk)
+"""
+
+
+@needs_root
+def test_shared_memory_in_any_form_stops_at_the_memory_limit(tmp_path):
+    limit_gb = 0.5
+    box = Box(tmp_path, Limits(notebook_timeout=120, cell_timeout=60, memory_gb=limit_gb, max_processes=32))
+    try:
+        if box.session.peak_memory() is None:
+            pytest.skip("no memory cgroup with a peak counter here")
+        with pytest.raises(SandboxEnded) as ended:
+            box.run(HOARD)
+        assert ended.value.kind == "memory", ended.value.detail
+        peak = box.session.peak_memory()
+    finally:
+        box.close()
+    # everything the notebook held at once, its start included, stayed within --memory
+    assert peak <= limit_gb * 2**30, f"the notebook held {peak / 2**20:.0f} MiB under --memory {limit_gb}"
+
+
+@needs_root
+def test_the_writable_folders_share_one_size(tmp_path):
+    """/tmp, /dev/shm and the course folder are one tmpfs: filling one leaves no room in another."""
+    box = Box(tmp_path, Limits(notebook_timeout=120, cell_timeout=60, memory_gb=1.0, max_processes=32,
+                               tmpfs_bytes=64 * 2**20))
+    try:
+        values = box.run("""
+            import os
+            written = {}
+            for folder in ('/tmp', '/dev/shm', '.'):
+                written[folder] = 0
+                try:
+                    with open(f'{folder}/fill', 'wb') as f:
+                        for _ in range(12):
+                            f.write(b'x' * 2**22)
+                            f.flush()
+                            written[folder] += 4
+                except OSError:
+                    pass
+        """, ["written"])
+    finally:
+        box.close()
+    written = values["written"]
+    assert written["/tmp"] == 48  # 48 MB fit in 64 MB
+    assert written["/dev/shm"] + written["."] <= 64 + 16 - 48, written  # the rest of the same 64 MB (+ the root's)
