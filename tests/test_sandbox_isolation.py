@@ -261,3 +261,37 @@ def test_the_writable_folders_share_one_size(tmp_path):
     written = values["written"]
     assert written["/tmp"] == 48  # 48 MB fit in 64 MB
     assert written["/dev/shm"] + written["."] <= 64 + 16 - 48, written  # the rest of the same 64 MB (+ the root's)
+
+
+# ---------------------------------------------------------------------------
+# What a drive reports rests on the grader's own code, restored before it is read
+# ---------------------------------------------------------------------------
+
+GET_BATCH_ATTACKS = sorted((Path(__file__).parent / "hostile" / "get_batch").glob("*.py"))
+
+
+def _expected(path: Path) -> dict:
+    line = next(x for x in path.read_text(encoding="utf-8").splitlines() if x.startswith("# expect:"))
+    fields = dict(item.split("=", 1) for item in line[len("# expect:"):].split())
+    return {"status": set(fields.pop("status").split("|")), "cells": {k: float(v) for k, v in fields.items()}}
+
+
+@needs_root
+@pytest.mark.parametrize("attack", GET_BATCH_ATTACKS, ids=lambda p: p.stem)
+def test_rebinding_a_helper_the_drive_uses_earns_nothing(attack, tmp_path):
+    """Notebook 06 with a wrong get_batch that rewrites the helper definitions its drives call."""
+    from _support import _course, submission_with_answer
+
+    from autograder.grade import GradeOptions, grade_one
+
+    want = _expected(attack)
+    options = GradeOptions(limits=Limits(notebook_timeout=300, cell_timeout=120, memory_gb=1.0, max_processes=32),
+                           isolate=True, course_root=REPO_ROOT)
+    result = grade_one(_course(), "06_get_batch", attack.stem,
+                       {"06_get_batch": submission_with_answer("get_batch", attack.read_text(encoding="utf-8"))},
+                       options=options, workroot=tmp_path, feedback=False)
+    scores = {t.grade_id: t.score for t in result.tests}
+    assert result.status in want["status"], (result.status, result.detail, scores)
+    for cell, most in want["cells"].items():
+        assert scores[cell] <= most, f"{attack.stem} earned {scores[cell]} in {cell}"
+    assert any("helper definition" in detail for _kind, detail in result.integrity), result.integrity
