@@ -1,10 +1,13 @@
 """A system-call filter for the sandbox: the kernel refuses what a notebook never needs.
 
 Namespaces give a notebook its own mounts, processes, network, IPC and host
-name, but some kernel objects belong to none of those: keys (``add_key``,
-``keyctl``: their serial numbers are global, and a key linked to a user's
-keyring outlives the process that made it) are the plain way for one
-sandbox to leave a message for the next. Others reach the kernel itself
+name, but kernel keys (``add_key``, ``keyctl``) are separated by none of
+those, only by user namespaces, which the sandbox does not enter: their
+serial numbers are global, a key linked to a uid's keyring outlives the
+process that made it, and its owner may make it readable by every uid, so
+they are the plain way for one sandbox to leave a message for the next.
+Refusing them covers the grader that is not root too, where no namespace
+can be made at all. Other calls here reach the kernel itself
 (modules, mounts, BPF, io_uring, perf events) or another process's memory
 (``ptrace``, ``process_vm_readv``, ``pidfd_getfd``). None has a place in
 these notebooks, so a seccomp filter answers them with EPERM.

@@ -1,8 +1,9 @@
 """Sandboxes share nothing: what one notebook leaves in the kernel, the next cannot find.
 
-Each sandbox has its own mount, PID, network, IPC and UTS namespaces, but kernel keys belong to
-none of those (their serials are global, a key linked to a uid's keyring outlives the process, and
-its owner may make it readable by every uid), so the system-call filter refuses them. The tests
+Each sandbox has its own mount, PID, network, IPC and UTS namespaces, but kernel keys are kept
+apart only by user namespaces (their serials are global, a key linked to a uid's keyring outlives
+the process, and its owner may make it readable by every uid), so the system-call filter refuses
+them. The tests
 run two sandboxes side by side (as two notebooks of a class do, under different uids) and
 one after the other, and let the first hide a secret everywhere it can.
 """
