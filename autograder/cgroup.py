@@ -74,6 +74,14 @@ class MemoryCgroup:
             pass
         return 0
 
+    def peak_bytes(self) -> int | None:
+        """The highest usage so far (None where the kernel does not keep it: cgroup v2 before 5.19)."""
+        name = "memory.max_usage_in_bytes" if self.version == "v1" else "memory.peak"
+        try:
+            return int((self.path / name).read_text().strip())
+        except (OSError, ValueError):
+            return None
+
     def remove(self) -> None:
         """Kill what is left inside and delete the cgroup."""
         try:

@@ -20,7 +20,7 @@ import traceback
 from lmtrain.notebook import compile_tree, parse_python
 
 from .protocol import UnencodableValue, dumps, encode_value, loads
-from .tamper import Guard
+from .tamper import Definitions, Guard
 
 __all__ = ["notebook_loop", "execute", "seed_everything", "OutputLimitExceeded"]
 
@@ -141,23 +141,36 @@ def notebook_loop(conn, limits, provided: str) -> None:
     namespace: dict = {"__name__": "__main__", "__builtins__": __builtins__}
     provided_code = compile(provided, "<provided definitions>", "exec") if provided.strip() else None
     guard = Guard()
+    definitions = Definitions()
+    # What this loop calls, bound here before any student code runs: the module globals and the
+    # guard's attributes are the submission's to rebind, these locals are not (and the guard puts
+    # the objects themselves back after every cell, before anything of a reply is encoded).
+    check, run_cell, encode, decode, reply_with = guard.check_and_restore, execute, encode_value, loads, _send
+    seen: list[str] = []  # tampering found since it was last reported (reported with a graded cell)
+    in_graded = False  # between graded_begin and graded_end only the grader's sections run
     budget = {"used": 0, "limit": limits.output_bytes, "exceeded": False}
     me = os.getpid()
     real_stdout, real_stderr = sys.stdout, sys.stderr
     while True:
         try:
-            message = loads(conn.recv_bytes())
+            message = decode(conn.recv_bytes())
         except Exception:  # noqa: BLE001 - the grader went away
             break
         op = message.get("op")
         if op == "graded_end":
-            _send(conn, {"index": message.get("index"), "tampered": guard.check_and_restore()})
+            seen += check()
+            reply_with(conn, {"index": message.get("index"), "tampered": sorted(set(seen))})
+            seen, in_graded = [], False
             continue
         if op != "exec":
             break
         reply: dict = {"index": message.get("index"), "tampered": []}
         if message.get("graded_begin"):
-            reply["tampered"] = guard.check_and_restore()
+            seen += check()
+            # a student's function may share a helper's name: put back silently, not tampering
+            seen += definitions.check_and_restore(namespace, rebinding=False)
+            reply["tampered"] = sorted(set(seen))
+            seen, in_graded = [], True
             if provided_code is not None:
                 try:  # the grader's definitions, as they were, whatever the submission rebound
                     exec(provided_code, namespace)
@@ -168,9 +181,10 @@ def notebook_loop(conn, limits, provided: str) -> None:
         out = _CappedWriter(budget, limits.kept_output_chars)
         err = _CappedWriter(budget, limits.kept_output_chars)
         started = time.perf_counter()
+        source = message.get("source", "")
         try:
             sys.stdout, sys.stderr = out, err
-            execute(message.get("source", ""), namespace, f"<cell {message.get('name', '')}>")
+            run_cell(source, namespace, f"<cell {message.get('name', '')}>")
         except OutputLimitExceeded as exc:
             reply["error_type"], reply["error"] = "OutputLimitExceeded", str(exc)
         except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt included
@@ -182,6 +196,13 @@ def notebook_loop(conn, limits, provided: str) -> None:
             sys.stdout, sys.stderr = real_stdout, real_stderr
         if os.getpid() != me:  # a process the cell forked came back here: it must not talk
             os._exit(0)
+        # before anything of this cell's results is read: the grader's modules and the helpers'
+        # definitions as they were (what the cell changed is reported with the graded cell)
+        seen += check()
+        if in_graded:
+            bound = _bound_names(source)
+            seen += definitions.check_and_restore(namespace, rebinding=True, exempt=bound)
+            definitions.record(source, namespace, bound)
         reply.update(stdout=out.text(), stderr=err.text(), seconds=round(time.perf_counter() - started, 3),
                      output_exceeded=budget["exceeded"])
         if not reply.get("error_type"):
@@ -190,19 +211,39 @@ def notebook_loop(conn, limits, provided: str) -> None:
                 if name not in namespace:
                     continue
                 try:
-                    values[name] = encode_value(namespace[name])
+                    values[name] = encode(namespace[name])
                 except UnencodableValue as exc:
                     unencodable[name] = str(exc)
                 except Exception as exc:  # noqa: BLE001 - a value whose methods raise
                     unencodable[name] = f"a value that could not be read ({type(exc).__name__})"
             reply["values"], reply["unencodable"] = values, unencodable
         try:
-            _send(conn, reply)
+            reply_with(conn, reply)
         except Exception:  # noqa: BLE001 - e.g. a reply too large or not encodable
-            _send(conn, {"index": message.get("index"), "error_type": "ReplyError",
-                         "error": "the results of this cell could not be sent to the grader"})
+            reply_with(conn, {"index": message.get("index"), "error_type": "ReplyError",
+                              "error": "the results of this cell could not be sent to the grader"})
         if budget["exceeded"]:
             break
+
+
+def _bound_names(source: str) -> set[str]:
+    """Every name a section may bind in the notebook's namespace: at its top level, inside its loops
+    and blocks (a ``def closure()`` in a for loop), and through ``global`` in its functions."""
+    try:
+        tree = parse_python(source)
+    except Exception:  # noqa: BLE001 - a section that does not parse bound nothing
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.Global):
+            names.update(node.names)
+    return names
 
 
 def _send(conn, message: dict) -> None:

@@ -5,21 +5,26 @@ imported PyTorch (milliseconds instead of seconds for a Jupyter kernel):
 
 * the *keeper* (forked by the server) closes every inherited file descriptor
   but its channel, enters fresh network, mount, PID, IPC and UTS namespaces,
-  builds a minimal root file system (read-only system folders, the
-  interpreter and its packages, the course package, a tmpfs holding only this
-  student's notebooks, the released data read-only, an empty /tmp) and forks
+  builds a minimal root file system on one size-bounded tmpfs (read-only
+  system folders, the interpreter and its packages, the course package, this
+  student's notebooks, the released data read-only, an empty /tmp and
+  /dev/shm: the folders it may write share that one size) and forks
 * the *runner*, PID 1 of the new PID namespace, which mounts its own /proc,
   chroots into that root, drops to an unprivileged uid leased for this
   notebook (:mod:`autograder.uids`), sets resource limits, re-arms its
-  parent-death signal (a uid change clears it) and runs :func:`autograder.runner.notebook_loop`.
+  parent-death signal (a uid change clears it), installs the system-call
+  filter of :mod:`autograder.seccomp` (kernel keys, ptrace, mounts, BPF, ...:
+  the kernel state no namespace separates, refused in both paths below) and
+  runs :func:`autograder.runner.notebook_loop`.
 
 The fork server exits when the grader dies (``kill -9`` included), the keeper
 gets SIGKILL when the fork server dies, the runner when the keeper dies, and
 when the runner dies the kernel kills every process left in its PID
 namespace: nothing the student started outlives the grader. When the grader
-runs as root, each notebook also gets a memory cgroup (which counts shared
-memory and memfd pages that an address-space limit misses), and an
-out-of-memory kill is reported as such, whatever the machine's speed.
+runs as root, each notebook also gets a memory cgroup limited to exactly
+``--memory`` (which counts its tmpfs files, shared memory and memfd pages
+that an address-space limit misses), and an out-of-memory kill is reported
+as such, whatever the machine's speed.
 Where namespaces are not permitted (not root, a locked-down container) the
 keeper runs the cells itself in its own session, with the resource limits,
 and the grader logs that isolation is best effort.
@@ -47,7 +52,7 @@ __all__ = ["Limits", "SandboxSpec", "Session", "SandboxEnded", "start_fork_serve
 _PRELOAD = [
     "torch", "torch._dynamo", "numpy", "numpy.testing", "matplotlib", "matplotlib.pyplot",
     "lmtrain.checking", "lmtrain.loader", "lmtrain.model", "lmtrain.parts",
-    "autograder.runner", "autograder.protocol", "autograder.tamper", "autograder.sandbox",
+    "autograder.runner", "autograder.protocol", "autograder.tamper", "autograder.sandbox", "autograder.seccomp",
 ]
 
 _context = None
@@ -141,12 +146,12 @@ class Limits:
 
     notebook_timeout: float = 300.0  # wall seconds for the whole notebook
     cell_timeout: float = 120.0  # wall seconds for one cell
-    memory_gb: float = 4.0  # address space on top of the preloaded interpreter's
+    memory_gb: float = 4.0  # all the notebook holds (its cgroup); its address space on top of the interpreter's
     output_bytes: int = 2_000_000  # characters a notebook may print in all
     kept_output_chars: int = 20_000  # characters kept per cell for the feedback
     max_processes: int = 128  # processes and threads of the sandbox user
     file_bytes: int = 64 * 2**20  # largest file the notebook may write
-    tmpfs_bytes: int = 256 * 2**20  # size of the course folder and of /tmp
+    tmpfs_bytes: int = 256 * 2**20  # the course folder, /tmp and /dev/shm together (counted in memory_gb)
 
 
 @dataclass(frozen=True)
@@ -239,12 +244,13 @@ def _build_root(libc, spec: SandboxSpec, uid: int, limits: Limits, forbidden: li
     """In the keeper's own mount namespace: assemble the sandbox root at spec.root_mount."""
     _mount(libc, None, "/", None, _MS_REC | _MS_PRIVATE)
     root = spec.root_mount
-    _mount(libc, "sandbox", root, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=16m,mode=0755")
-    size = f"size={limits.tmpfs_bytes}"
-    # The empty /tmp goes in first: the environment itself may live under /tmp (a CI clone with
-    # its .venv there), and a tmpfs mounted after those binds would hide them.
+    # One tmpfs holds every folder the notebook may write (/tmp, /dev/shm, its course folder), so that
+    # they share one size, within the memory limit: three mounts of their own would each add theirs.
+    _mount(libc, "sandbox", root, "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={_writable_bytes(limits)},mode=0755")
+    # /tmp is made first: the environment itself may live under /tmp (a CI clone with its .venv
+    # there), and its binds below go inside it.
     os.makedirs(root + "/tmp", exist_ok=True)
-    _mount(libc, "tmp", root + "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, f"{size},mode=1777")
+    os.chmod(root + "/tmp", 0o1777)
     for path in _safe_runtime_paths(spec, forbidden):
         target = root + path
         if os.path.islink(path):  # merged /usr: /bin -> usr/bin
@@ -267,11 +273,10 @@ def _build_root(libc, spec: SandboxSpec, uid: int, limits: Limits, forbidden: li
         open(target, "w").close()
         _mount(libc, f"/dev/{node}", target, None, _MS_BIND)
     os.makedirs(root + "/dev/shm", exist_ok=True)
-    _mount(libc, "shm", root + "/dev/shm", "tmpfs", _MS_NOSUID | _MS_NODEV, f"{size},mode=1777")
+    os.chmod(root + "/dev/shm", 0o1777)
     os.makedirs(root + "/proc", exist_ok=True)
     course = f"{root}/{_SANDBOX_ROOT_NAME}"
     os.makedirs(course, exist_ok=True)
-    _mount(libc, "course", course, "tmpfs", _MS_NOSUID | _MS_NODEV, f"{size},mode=0755")
     shutil.copytree(spec.staging, course, dirs_exist_ok=True, symlinks=True)
     for dirpath, dirnames, filenames in os.walk(course):
         for name in dirnames + filenames:
@@ -282,6 +287,12 @@ def _build_root(libc, spec: SandboxSpec, uid: int, limits: Limits, forbidden: li
         _mount(libc, spec.data_dir, course + "/data", None, _MS_BIND | _MS_REC)
         _mount(libc, None, course + "/data", None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
     return root
+
+
+def _writable_bytes(limits: Limits) -> int:
+    """Size of the sandbox root's tmpfs: what the notebook may write, plus room for the folders and
+    mount points of the root itself; never more than the memory limit, whose cgroup counts its pages."""
+    return min(limits.tmpfs_bytes, int(limits.memory_gb * 2**30)) + 16 * 2**20
 
 
 def _set_limits(limits: Limits, processes: bool) -> None:
@@ -354,6 +365,17 @@ def _drop_privileges(libc, uid: int, parent_alive: int | None = None) -> None:
     _die_with_parent(libc, parent_alive)
 
 
+def _filter_system_calls(notes: list[str]) -> None:
+    """The last step before the notebook's code: kernel calls no notebook needs are refused from here
+    on (:mod:`autograder.seccomp`), whether or not the namespaces above were available."""
+    from . import seccomp
+
+    try:
+        seccomp.install()
+    except (OSError, RuntimeError) as exc:
+        notes.append(f"no system-call filter ({exc}): kernel keys and other shared kernel state stay reachable")
+
+
 def _keeper_main(conn, spec: SandboxSpec, limits: Limits, provided: str, forbidden: list[str],
                  cgroup_procs: str | None, uid: int | None) -> None:
     """Target of the process forked by the fork server (see the module comment); ``uid``, leased by
@@ -407,6 +429,7 @@ def _keeper_main(conn, spec: SandboxSpec, limits: Limits, provided: str, forbidd
                 _drop_privileges(libc, uid)
             except OSError as exc:
                 notes.append(f"could not switch to an unprivileged user ({exc}); student code ran as root")
+        _filter_system_calls(notes)
         _send(conn, {"op": "hello", "isolated": False, "notes": notes})
         _set_limits(limits, processes=os.geteuid() != 0)
         notebook_loop(conn, limits, provided)
@@ -425,6 +448,7 @@ def _keeper_main(conn, spec: SandboxSpec, limits: Limits, provided: str, forbidd
             os.environ.clear()
             os.environ.update(_sandbox_environment("/tmp"))
             _set_limits(limits, processes=True)
+            _filter_system_calls(notes)
             _send(conn, {"op": "hello", "isolated": True, "notes": notes})
             notebook_loop(conn, limits, provided)
         except BaseException as exc:  # noqa: BLE001
@@ -533,8 +557,11 @@ class Session:
         # a uid of its own while it runs: one per job slot is not enough with two graders on a machine
         self._uid = uids.lease_uid(spec.slot) if spec.isolate and os.geteuid() == 0 else None
         if spec.isolate:
+            # --memory is the limit for every page the notebook holds, in any form (anonymous memory,
+            # its files in the tmpfs root, /dev/shm, memfd): pages it shares with the fork server
+            # stay charged to the server, so the notebook's own start costs only a few MB of it
             self._cgroup = cgroup.create(f"lmtrain-grade-{os.getpid()}-slot-{spec.slot}",
-                                         int(limits.memory_gb * 2**30) + 512 * 2**20)
+                                         int(limits.memory_gb * 2**30))
         context = _fork_context()
         self._conn, child_end = context.Pipe(duplex=True)
         # the grader's end is only read and written by _read_frame/_write_frame, with deadlines
@@ -558,6 +585,10 @@ class Session:
         self.isolated = hello.get("isolated") is True
         notes = hello.get("notes", [])
         self.notes += [protocol.safe_text(n, 300) for n in notes[:10]] if type(notes) is list else []
+
+    def peak_memory(self) -> int | None:
+        """The most bytes the notebook held at once, as its memory cgroup counted (None without one)."""
+        return self._cgroup.peak_bytes() if self._cgroup is not None else None
 
     @property
     def uid(self) -> int | None:

@@ -4,30 +4,43 @@ This is a hint, not a protection. Verdicts are decided by the grader on plain
 data (see :mod:`autograder.checker`), so a submission that defeats this check
 gains nothing but the chance to hide a forbidden built-in call; when it is
 seen, the notebook's status becomes ``integrity`` and later tests earn nothing.
+
+Two snapshots are kept. :class:`Guard` covers modules: PyTorch's and NumPy's,
+the course package's checking helpers, and the grader's own modules that run
+in the sandbox (the runner that executes a drive and the protocol that encodes
+what it reports, the channel's connection class). :class:`Definitions` covers
+the functions and classes that graded cells define (helper cells above all),
+which later drives call by name from the notebook's namespace.
 """
 
 from __future__ import annotations
 
+import ast
 import sys
 
-__all__ = ["Guard"]
+__all__ = ["Guard", "Definitions"]
 
 _WATCHED_MODULES = (
     "builtins", "math", "io", "contextlib", "warnings",
     "torch", "torch.nn", "torch.nn.functional", "torch.testing", "torch.autograd",
     "torch.utils._python_dispatch",
     "numpy", "numpy.testing", "numpy.linalg",
-    "lmtrain", "lmtrain.checking", "lmtrain.loader",
+    "lmtrain", "lmtrain.checking", "lmtrain.loader", "lmtrain.notebook",
+    # the grader's side of the sandbox: what runs a drive, encodes its results and carries them
+    "autograder.runner", "autograder.protocol", "autograder.tamper", "multiprocessing.connection",
 )
 _WATCHED_SYS = ("getprofile", "setprofile", "gettrace", "settrace", "modules")
 
 
 def _watched_types():
+    from multiprocessing.connection import Connection, _ConnectionBase
+
     import numpy
     import torch
     from torch.utils._python_dispatch import TorchDispatchMode
 
-    return [torch.Tensor, torch._C.TensorBase, TorchDispatchMode, numpy.ndarray, torch.nn.Module, torch.nn.Parameter]
+    return [torch.Tensor, torch._C.TensorBase, TorchDispatchMode, numpy.ndarray, torch.nn.Module, torch.nn.Parameter,
+            Guard, Definitions, Connection, _ConnectionBase]
 
 
 def _function_state(value):
@@ -111,6 +124,90 @@ class Guard:
                 live.clear()
                 live.update({task: value for task, (value, _state) in self.forbidden.items()})
         return sorted(set(changed))
+
+
+class Definitions:
+    """The functions and classes that graded cells defined, as they were right after their cell ran.
+
+    A drive calls a helper cell's function by its name in the notebook's namespace, where a
+    submission can rebind it, or change the object in place (its code, its defaults, a method of
+    its class), to make the drive report what it likes. :meth:`record` keeps them after each
+    section of a graded cell; :meth:`check_and_restore` puts them back.
+    """
+
+    def __init__(self):
+        self.kept: dict = {}  # name -> (value, its state)
+
+    def record(self, source: str, namespace: dict, bound=()) -> None:
+        """Keep what ``source`` (a section of a graded cell, just run) defines; ``bound``: every name
+        it may have bound, whose kept definition is now the section's own."""
+        for name in set(bound) & set(self.kept):
+            value = namespace.get(name, _MISSING)
+            if isinstance(value, type) or hasattr(value, "__code__"):
+                self.kept[name] = (value, _definition_state(value))
+            else:
+                del self.kept[name]
+        for name in _defined_names(source):
+            if name in namespace:
+                value = namespace[name]
+                self.kept[name] = (value, _definition_state(value))
+
+    def check_and_restore(self, namespace: dict, *, rebinding: bool, exempt=()) -> list[str]:
+        """Put every kept definition back; the names of those changed.
+
+        ``rebinding``: whether a name bound to another object counts as tampering. Between graded
+        cells it does not (a student may well name a function of their own like a helper: it is
+        put back, silently, before the next graded cell); inside one it does, since only the
+        grader's sections and the code they call ran. ``exempt``: names the section just run
+        binds itself.
+        """
+        changed = []
+        for name, (value, state) in self.kept.items():
+            if name in exempt:
+                continue
+            if namespace.get(name, _MISSING) is not value:
+                if rebinding:
+                    changed.append(f"helper definition {name} (rebound)")
+                namespace[name] = value
+            if _definition_state(value) != state:
+                changed.append(f"helper definition {name} (changed in place)")
+                _restore_definition(value, state)
+        return changed
+
+
+def _defined_names(source: str) -> list[str]:
+    """Names of the functions and classes a section defines at its top level."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    return [node.name for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+
+
+def _definition_state(value):
+    if isinstance(value, type):
+        members = dict(vars(value))
+        return ("class", members, {key: _function_state(member) for key, member in members.items()})
+    return ("function", _function_state(value))
+
+
+def _restore_definition(value, state) -> None:
+    try:
+        if state[0] == "function":
+            if state[1] is not None:
+                value.__code__, value.__defaults__, value.__kwdefaults__ = state[1]
+            return
+        _kind, members, functions = state
+        for key in [k for k in vars(value) if k not in members]:
+            delattr(value, key)
+        for key, member in members.items():
+            if vars(value).get(key, _MISSING) is not member and key not in ("__dict__", "__weakref__", "__doc__"):
+                setattr(value, key, member)
+            if functions[key] is not None and _function_state(member) != functions[key]:
+                member.__code__, member.__defaults__, member.__kwdefaults__ = functions[key]
+    except Exception:  # noqa: BLE001 - reported as changed all the same
+        pass
 
 
 def _forbidden_table() -> dict:
