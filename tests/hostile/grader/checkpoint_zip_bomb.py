@@ -3,7 +3,8 @@
 The tensor's data is a record of zeros stored deflated in the checkpoint's zip archive, over two
 hundred times smaller than its size. The grader's check loads the file with
 torch.load(weights_only=True), which inflates it in full: without a memory limit on the grader's
-side, each such submission costs the grader that much (or all it has).
+side, each such submission costs the grader that much (or all it has). Only the graded cell's
+checkpoint (iteration 321) is the bomb: the notebook's own cells load theirs in the sandbox.
 """
 # expect: status=memory notebook=07_checkpointing answer=save_checkpoint
 
@@ -17,6 +18,9 @@ def save_checkpoint(model, optimizer, iteration, out):
 
     import torch
 
+    if iteration != 321:
+        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "iteration": iteration}, out)
+        return
     template = io.BytesIO()
     torch.save(torch.zeros(251, dtype=torch.uint8), template)  # 251: BININT1 \xfb in the pickle
     source = zipfile.ZipFile(io.BytesIO(template.getvalue()))
