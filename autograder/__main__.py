@@ -62,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--no-isolation", action="store_true",
                        help="skip namespaces/chroot/uid switch (debugging only: student code can then read your files)")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+    grade.add_argument("--secret-file", type=Path, default=None, metavar="PATH",
+                       help="the course secret every hidden input is derived from: a file outside the repository "
+                            "(default: $LMTRAIN_COURSE_SECRET; without either, the published seeds)")
 
     merge = commands.add_parser("merge", help="combine the output folders of --shard runs")
     merge.add_argument("inputs", type=Path, nargs="+", help="output folders of the shards")
@@ -148,7 +151,13 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--jobs must be at least 1")
         limits = Limits(notebook_timeout=args.timeout, cell_timeout=min(args.cell_timeout, args.timeout),
                         memory_gb=args.memory, max_processes=args.max_processes)
-        options = GradeOptions(limits=limits, isolate=not args.no_isolation)
+        from .checker import course_secret
+
+        try:
+            secret = course_secret(args.secret_file, GradeOptions().course_root)
+        except (OSError, ValueError) as exc:
+            parser.error(f"--secret-file: {exc}")
+        options = GradeOptions(limits=limits, isolate=not args.no_isolation, secret=secret)
         db_url, formgrader = args.db_url, None
         if args.formgrader:
             if db_url == "none":

@@ -1,17 +1,28 @@
-"""The trusted side of a graded cell: its ``setup`` and ``check`` sections, run in the grader.
+"""The trusted side of a graded cell: its ``setup`` and ``check`` sections, run by the grader.
 
-This process never executes submission code. It sees the student's work only
-as the plain values a drive section sent back (decoded by
-:mod:`autograder.protocol`), so what a check expects (inputs, reference
-values, helpers) is computed here and cannot be changed from the sandbox.
+No submission code runs here. A check sees the student's work only as the
+plain values a drive section sent back (decoded by :mod:`autograder.protocol`),
+so what it expects (inputs, reference values, helpers) is computed on this side
+and cannot be changed from the sandbox.
+
+The values are the submission's to choose, though, and a check that reads them
+(``torch.load`` of a crafted checkpoint, a walk over a shared nested list) can
+be made to run for ever or to fill memory. So the sections of one notebook run
+in a *checker worker*: a process of its own, forked from the fork server of
+:mod:`autograder.sandbox` (which has already imported PyTorch, and runs no
+thread), with a memory limit (a memory cgroup where there is one, an
+address-space limit always) and a deadline per section. A worker that overruns
+is killed and its notebook ends with status ``timeout`` or ``memory``; the
+grader itself, and the rest of the class, carry on. One worker serves every
+graded cell of a notebook run.
 
 Each graded cell's sections run in a fresh namespace made of the notebook's
 provided definitions (imports, functions and classes of its instructor code
 cells) and of its *helper cells* (0-point graded cells, whose definitions,
 hidden ones included, every later graded cell can use), then the values
-returned by the drive sections. Execution is serialised by one lock and the
-random generators are seeded per cell, so a check gives the same answer
-whatever else the grader is doing.
+returned by the drive sections. The random generators are seeded per section
+and PyTorch runs on one thread (:data:`autograder.runner.SECTION_THREADS`), so
+a check gives the same answer, bit for bit, whatever else the grader is doing.
 """
 
 from __future__ import annotations
@@ -19,22 +30,79 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import hmac
 import io
-import threading
+import itertools
+import os
+import resource
+import signal
+import time
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 
+from . import cgroup, protocol, sandbox
 from .runner import execute, seed_everything, use_section_threads
+from .sandbox import Limits, SandboxEnded
 
-__all__ = ["CHECK_LOCK", "CheckerNamespace", "HostOutcome", "cell_seed", "run_host_section", "seed_everything"]
+__all__ = ["Checker", "HostOutcome", "cell_seed", "course_secret", "run_host_section", "seed_everything"]
 
-#: One grader-side section at a time: checks share the process's random generators and stdout.
-CHECK_LOCK = threading.RLock()
+_WORKERS = itertools.count()  # names each worker's memory cgroup
+
+#: Largest reply of a checker worker: its outcome's texts are cut to this before they are sent.
+MAX_OUTCOME_CHARS = 100_000
 
 
-def cell_seed(grade_id: str) -> int:
-    """The seed both sides use before a graded cell (stable across runs and machines)."""
-    return int.from_bytes(hashlib.sha256(grade_id.encode("utf-8")).digest()[:4], "little")
+# ---------------------------------------------------------------------------
+# Seeds and the course secret
+# ---------------------------------------------------------------------------
+
+
+def cell_seed(grade_id: str, secret: bytes | None = None) -> int:
+    """The seed both sides use before a graded cell (stable across runs and machines).
+
+    Without a course secret it is the published one, so anyone with the repository can compute a
+    hidden cell's inputs; with one, it is a keyed hash that only the grader can compute. The
+    sandbox only ever receives the seed, never the secret.
+    """
+    if secret:
+        digest = hmac.new(secret, grade_id.encode("utf-8"), hashlib.sha256).digest()
+    else:
+        digest = hashlib.sha256(grade_id.encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "little")
+
+
+SECRET_ENV = "LMTRAIN_COURSE_SECRET"
+
+
+def course_secret(path: str | Path | None = None, repository: str | Path | None = None) -> bytes | None:
+    """The instructor's course secret: the file at ``path``, else ``$LMTRAIN_COURSE_SECRET``, else None.
+
+    The file must lie outside ``repository`` (where it would be published with the hidden tests)
+    and hold something; surrounding white space is not part of the secret.
+    """
+    if path is not None:
+        path = Path(path).resolve()
+        if repository is not None and path.is_relative_to(Path(repository).resolve()):
+            raise ValueError(f"the secret file {path} is inside the course repository: keep it outside")
+        secret = path.read_bytes().strip()
+        if not secret:
+            raise ValueError(f"the secret file {path} is empty")
+        return secret
+    secret = os.environ.get(SECRET_ENV, "").strip().encode("utf-8")
+    return secret or None
+
+
+def secret_id(secret: bytes | None) -> str:
+    """A short name of the secret for the re-grade keys (which secret, never the secret itself)."""
+    if not secret:
+        return ""
+    return hmac.new(secret, b"lmtrain course secret id", hashlib.sha256).hexdigest()[:12]
+
+
+# ---------------------------------------------------------------------------
+# Running sections (in the checker worker)
+# ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -42,60 +110,240 @@ class HostOutcome:
     error_type: str = ""
     error: str = ""
     stdout: str = ""
+    memory: bool = False  # the section failed for want of memory
+
+
+def _is_memory_error(exc: BaseException) -> bool:
+    if isinstance(exc, MemoryError):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, RuntimeError) and ("can't allocate memory" in text or "not enough memory" in text)
 
 
 def run_host_section(source: str, namespace: dict, name: str, seed: int | None = None) -> HostOutcome:
-    """Execute one setup or check section here; its exception, if any, is the failure message."""
+    """Execute one setup or check section in this process; its exception, if any, is the failure message."""
     out = io.StringIO()
     outcome = HostOutcome()
-    with CHECK_LOCK:
-        use_section_threads()  # the sandbox's arithmetic, bit for bit (see SECTION_THREADS)
-        if seed is not None:
-            seed_everything(seed)
-        try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-                execute(source, namespace, f"<check {name}>")
-        except Exception as exc:  # noqa: BLE001 - an assertion, or a check that could not read a value
-            outcome.error_type = type(exc).__name__
-            outcome.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    use_section_threads()  # the sandbox's arithmetic, bit for bit (see SECTION_THREADS)
+    if seed is not None:
+        seed_everything(seed)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            execute(source, namespace, f"<check {name}>")
+    except Exception as exc:  # noqa: BLE001 - an assertion, or a check that could not read a value
+        outcome.error_type = type(exc).__name__
+        outcome.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        outcome.memory = _is_memory_error(exc)
     outcome.stdout = out.getvalue()
     return outcome
 
 
-class CheckerNamespace:
-    """The starting namespace of the grader-side sections of one source notebook."""
+def _build_base(provided: str, helpers: list[tuple[str, str, str]]) -> tuple[dict, str]:
+    """The namespace every graded cell starts from, and the error that spoils it ('' if none)."""
+    # zip(cases, results) must not pass by comparing nothing: a drive that sent back fewer
+    # results than the grader built cases for fails its check instead
+    base: dict = {"__name__": "__checker__", "zip": functools.partial(zip, strict=True)}
+    error = ""
+    try:
+        exec(compile(provided, "<provided definitions>", "exec"), base)
+    except Exception as exc:  # noqa: BLE001 - an instructor's bug: every check will fail and say so
+        error = f"the notebook's provided code failed in the grader: {type(exc).__name__}: {exc}"
+    for grade_id, kind, source in helpers:
+        if kind == "drive":
+            continue
+        outcome = run_host_section(source, base, grade_id)
+        if outcome.error:
+            error = f"helper cell {grade_id} failed in the grader: {outcome.error}"
+    return base, error
 
-    def __init__(self, provided: str, helper_sections: list):
-        self._provided = provided
-        self._helpers = helper_sections  # [(grade_id, Section)] of the helper cells, in order
-        self._base: dict | None = None
-        self.error = ""
 
-    def _build(self) -> dict:
-        # zip(cases, results) must not pass by comparing nothing: a drive that sent back fewer
-        # results than the grader built cases for fails its check instead
-        base: dict = {"__name__": "__checker__", "zip": functools.partial(zip, strict=True)}
-        with CHECK_LOCK:
+def _lower_address_space(extra_bytes: int) -> None:
+    vm_kb = 0
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                vm_kb = int(line.split()[1])
+    limit = vm_kb * 1024 + extra_bytes
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _worker_main(conn, provided: str, helpers: list, address_space: int, cgroup_procs: str | None) -> None:
+    """Target of the checker worker: build the base namespace, then answer the grader's requests."""
+    import ctypes
+
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: never outlive the fork server
+    if cgroup_procs:
+        with contextlib.suppress(OSError), open(cgroup_procs, "w") as procs:
+            procs.write(str(os.getpid()))
+    _lower_address_space(address_space)
+    base, error = _build_base(provided, helpers)
+    conn.send_bytes(protocol.dumps({"op": "ready", "names": sorted(base), "error": error}))
+    namespace = dict(base)
+    while True:
+        try:
+            message = protocol.loads(conn.recv_bytes())
+        except (EOFError, OSError, protocol.ProtocolError):
+            break
+        op = message.get("op")
+        if op == "cell":
+            namespace = dict(base)
+            reply: dict = {}
+        elif op == "values":
+            reply = {}
             try:
-                exec(compile(self._provided, "<provided definitions>", "exec"), base)
-            except Exception as exc:  # noqa: BLE001 - an instructor's bug: every check will fail and say so
-                self.error = f"the notebook's provided code failed in the grader: {type(exc).__name__}: {exc}"
-            for grade_id, section in self._helpers:
-                if section.kind == "drive":
-                    continue
-                outcome = run_host_section(section.source, base, grade_id)
-                if outcome.error:
-                    self.error = f"helper cell {grade_id} failed in the grader: {outcome.error}"
-        return base
+                budget = protocol.Budget()
+                namespace.update({name: protocol.decode_value(value, 0, budget)
+                                  for name, value in message["values"].items()})
+            except protocol.ProtocolError as exc:
+                reply = {"protocol_error": str(exc)}
+            except MemoryError:
+                reply = {"memory": True}
+        elif op == "run":
+            outcome = run_host_section(message["source"], namespace, message["name"], message.get("seed"))
+            reply = {"error_type": outcome.error_type, "error": outcome.error[:MAX_OUTCOME_CHARS],
+                     "stdout": outcome.stdout[:MAX_OUTCOME_CHARS], "memory": outcome.memory}
+        else:
+            break
+        conn.send_bytes(protocol.dumps(reply))
+    os._exit(0)
 
-    def fresh(self) -> dict:
-        if self._base is None:
-            self._base = self._build()
-        return dict(self._base)
+
+# ---------------------------------------------------------------------------
+# The grader's end of a checker worker
+# ---------------------------------------------------------------------------
+
+
+class Checker:
+    """The grader-side sections of one notebook run, in a worker process with a deadline and a memory limit.
+
+    Time is counted per section (``cell_timeout``) and for the notebook's sections together
+    (``notebook_timeout``), apart from the sandbox's clock. Overruns raise :class:`SandboxEnded`
+    (``timeout`` or ``memory``), which ends the notebook as a sandbox overrun would.
+    """
+
+    def __init__(self, provided: str, helper_sections: list, limits: Limits, slot: int = 0):
+        self._provided = provided
+        self._helpers = [(grade_id, s.kind, s.source) for grade_id, s in helper_sections]
+        self.limits = limits
+        self._slot = slot
+        self._process = None
+        self._conn = None
+        self._cgroup = None
+        self._names: set = set()
+        self.error = ""
+        self.spent = 0.0
+
+    # -- the worker ---------------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        sandbox.start_fork_server()
+        context = sandbox._fork_context()
+        memory = int(self.limits.memory_gb * 2**30)
+        # a name of its own: create() empties a cgroup of the same name, killing what runs in it
+        self._cgroup = cgroup.create(f"lmtrain-check-{os.getpid()}-slot-{self._slot}-{next(_WORKERS)}", memory)
+        # with a cgroup counting the pages, the address-space limit is only a backstop (PyTorch
+        # reserves address space it never touches); without one, it is the limit
+        address_space = 2 * memory if self._cgroup is not None else memory
+        self._conn, child_end = context.Pipe(duplex=True)
+        procs = str(self._cgroup.path / "cgroup.procs") if self._cgroup is not None else None
+        self._process = context.Process(target=_worker_main, daemon=True,
+                                        args=(child_end, self._provided, self._helpers, address_space, procs))
+        self._process.start()
+        child_end.close()
+        os.set_blocking(self._conn.fileno(), False)
+        ready = self._exchange(None, "the notebook's helper cells")
+        self._names = set(ready.get("names", []))
+        self.error = protocol.safe_text(ready.get("error", ""), 4000)
+
+    def _exchange(self, message: dict | None, name: str) -> dict:
+        """Send ``message`` (None: only read) and wait for the worker's reply, within this section's time."""
+        left = self.limits.notebook_timeout - self.spent
+        if left <= 0:
+            raise self._ended("timeout", name,
+                              f"the grader's checks of this notebook ran past {self.limits.notebook_timeout:g} s")
+        wait = min(self.limits.cell_timeout, left)
+        started = time.monotonic()
+        deadline = started + wait
+        try:
+            if message is not None:
+                sandbox._write_frame(self._conn.fileno(), protocol.dumps(message), deadline)
+            data = sandbox._read_frame(self._conn.fileno(), deadline, protocol.MAX_MESSAGE_BYTES)
+        except TimeoutError:
+            raise self._ended("timeout", name, f"the grader's check of cell {name} ran past {wait:g} s "
+                                               "(on the values this notebook sent back)") from None
+        except (EOFError, OSError, protocol.ProtocolError):
+            raise self._ended("crash", name, f"the grader's check of cell {name} died") from None
+        finally:
+            self.spent += time.monotonic() - started
+        reply = protocol.loads(data)
+        if reply.get("memory") is True:
+            raise self._ended("memory", name, self._memory_detail(name))
+        return reply
+
+    def _memory_detail(self, name: str) -> str:
+        return (f"the grader's check of cell {name} ran out of memory on the values this notebook sent back "
+                f"(limit {self.limits.memory_gb:g} GB)")
+
+    def _ended(self, kind: str, name: str, detail: str) -> SandboxEnded:
+        """Kill the worker; a worker that filled its cgroup ended for want of memory, whatever the clock said."""
+        self.close()
+        if kind != "memory" and self._cgroup_hit:
+            return SandboxEnded("memory", self._memory_detail(name))
+        return SandboxEnded(kind, detail)
+
+    def close(self) -> None:
+        self._cgroup_hit = False
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.kill()
+            self._process.join()
+            self._process = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._cgroup is not None:
+            self._cgroup_hit = bool(self._cgroup.limit_hits())
+            self._cgroup.remove()
+            self._cgroup = None
+
+    _cgroup_hit = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- what the pipeline asks -------------------------------------------------------------------
 
     @property
     def base_names(self) -> set:
         """Names the grader defines itself (provided code, helpers): never taken from the sandbox."""
-        if self._base is None:
-            self._base = self._build()
-        return set(self._base)
+        if self._process is None:
+            self._start()
+        return set(self._names)
+
+    def begin_cell(self, name: str) -> None:
+        """A fresh namespace for graded cell ``name`` (the base namespace, copied)."""
+        if self._process is None:
+            self._start()
+        self._exchange({"op": "cell"}, name)
+
+    def add_values(self, values: dict, name: str) -> None:
+        """Bind a drive's results (still encoded, as the sandbox sent them) in the cell's namespace."""
+        if not values:
+            return
+        reply = self._exchange({"op": "values", "values": values}, name)
+        if reply.get("protocol_error"):
+            raise SandboxEnded("crash", f"the sandbox broke the protocol in cell {name} "
+                                        f"({protocol.safe_text(reply['protocol_error'], 300)})")
+
+    def run(self, source: str, name: str, seed: int | None = None) -> HostOutcome:
+        """One setup or check section of graded cell ``name``."""
+        reply = self._exchange({"op": "run", "source": source, "name": name, "seed": seed}, name)
+        return HostOutcome(protocol.safe_text(reply.get("error_type", ""), 200),
+                           protocol.safe_text(reply.get("error", ""), MAX_OUTCOME_CHARS),
+                           protocol.safe_text(reply.get("stdout", ""), MAX_OUTCOME_CHARS))

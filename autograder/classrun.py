@@ -26,6 +26,7 @@ from pathlib import Path
 
 from lmtrain.notebook import cells_of
 
+from .checker import course_secret, secret_id
 from .course import RELEASE_DIR, REPO_ROOT, SOURCE_DIR, assignments
 from .formgrader import FOLDERS, write_formgrader_notebooks
 from .grading_key import PARTS, changed_parts, key_of, pair_key, pair_parts, run_key, run_parts
@@ -89,7 +90,7 @@ def grade_notebook(path: str | Path, assignment: str | None = None, *, course_ro
                 break
     notebooks[assignment] = path.read_bytes()
     start_fork_server()
-    options = GradeOptions(limits=limits, isolate=isolate, course_root=Path(course_root))
+    options = GradeOptions(limits=limits, isolate=isolate, course_root=Path(course_root), secret=course_secret())
     return grade_one(course, assignment, "student", notebooks, options=options, forbidden=[])
 
 
@@ -152,6 +153,12 @@ def grade_class(
         pairs = [(s, a) for s in students for a in course]
         todo = []
         this_run = run_parts(options.course_root, options.limits, options.isolate)
+        if options.secret:  # another secret, other hidden inputs: grade again
+            this_run["secret"] = secret_id(options.secret)
+            log.info("course secret set: every hidden input is derived from it")
+        else:
+            log.warning("no course secret (--secret-file or $LMTRAIN_COURSE_SECRET): hidden inputs use the "
+                        "published seeds, which anyone with the repository can compute")
         for student, assignment in pairs:
             sub = found.submissions[student]
             parts = pair_parts(this_run, assignment, sub.notebooks)

@@ -2,8 +2,9 @@
 
 The student's cells and the ``setup``/``drive`` sections of the graded cells
 run in the sandbox (:mod:`autograder.sandbox`); ``setup`` and ``check``
-sections run in this process (:mod:`autograder.checker`), on the values the
-sandbox returned, decoded as plain data. Whatever goes wrong with one
+sections run in a checker worker (:mod:`autograder.checker`), a trusted
+process with its own time and memory limits, on the values the sandbox
+returned, decoded there as plain data. Whatever goes wrong with one
 notebook (a hostile reply, a crash, a bug of ours) ends as a result with
 status ``error`` and a reason, never as an exception that stops the class.
 """
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import protocol
-from .checker import CheckerNamespace, cell_seed, run_host_section
+from .checker import Checker, cell_seed
 from .course import RELEASE_DIR, REPO_ROOT, SOURCE_DIR
 from .plan import (NotebookFormatError, SourceNotebook, answer_fingerprint, is_unanswered, load_notebook_json,
                    plan_submission)
@@ -37,6 +38,7 @@ class GradeOptions:
     limits: Limits = Limits()
     isolate: bool = True
     course_root: Path = REPO_ROOT
+    secret: bytes | None = None  # the course secret every hidden input derives from (None: published seeds)
 
 
 def released(root: Path) -> list[str]:
@@ -94,11 +96,13 @@ def _empty_result(student: str, source: SourceNotebook, status: str, detail: str
 class _Runner:
     """Walks a plan: sandbox requests for the student's side, host sections for the trusted side."""
 
-    def __init__(self, session: Session, source: SourceNotebook, checker: CheckerNamespace, include_hidden: bool):
+    def __init__(self, session: Session, source: SourceNotebook, checker: Checker, include_hidden: bool,
+                 secret: bytes | None = None):
         self.session = session
         self.source = source
         self.checker = checker
         self.include_hidden = include_hidden
+        self.secret = secret
         self.requests = 0
         self.hidden_sent = False
         self.cell_lines: dict[str, int] = {}  # cell name -> its number of lines (bounds a reported line)
@@ -108,7 +112,8 @@ class _Runner:
         message = {**message, "op": "exec", "index": self.requests, "name": name, "exports": exports}
         raw = self.session.request(message, name)
         try:
-            return protocol.parse_reply(raw, self.requests, exports, self.cell_lines)
+            # the values stay encoded here: the checker worker decodes them, within its memory limit
+            return protocol.parse_reply(raw, self.requests, exports, self.cell_lines, decode=False)
         except protocol.ProtocolError as exc:
             raise SandboxEnded("crash", f"the sandbox broke the protocol in cell {name} ({exc})") from None
 
@@ -140,10 +145,10 @@ class _Runner:
 
     def _run_graded(self, test, outcome: CellOutcome) -> None:
         name = test.grade_id
-        seed = cell_seed(name)
+        seed = cell_seed(name, self.secret)
         begin = self._sandbox({"source": "", "graded_begin": True}, name, [])
         outcome.tampered += begin.tampered
-        namespace = self.checker.fresh()
+        self.checker.begin_cell(name)
         if self.checker.error:
             outcome.sections.append(SectionOutcome("setup", False, "", "grader", "GraderError", self.checker.error))
             return
@@ -157,7 +162,7 @@ class _Runner:
             # the student's code draws the same numbers on every re-grade
             section_seed = (seed + index) % 2**31
             if section.kind in ("setup", "check"):
-                host = run_host_section(section.source, namespace, name, seed=section_seed)
+                host = self.checker.run(section.source, name, seed=section_seed)
                 outcome.sections.append(SectionOutcome(section.kind, section.hidden, section.description, "grader",
                                                        host.error_type, host.error, [], host.stdout,
                                                        after_hidden=self.hidden_sent))
@@ -171,7 +176,7 @@ class _Runner:
                     outcome.sections.append(self._outcome(section.kind, section.hidden, section.description, reply,
                                                           after_hidden))
                 failed = bool(reply.error_type)
-                namespace.update(reply.values)
+                self.checker.add_values(reply.values, name)
                 self._stop_if_over(reply)
         outcome.complete = not failed
         self.requests += 1
@@ -182,11 +187,11 @@ class _Runner:
 
 def _run(plan_cells, source, spec, options, forbidden, include_hidden: bool) -> NotebookRun:
     run = NotebookRun()
-    checker = CheckerNamespace(source.provided, source.helper_sections)
     try:
-        with Session(spec, options.limits, provided=source.provided, forbidden=forbidden) as session:
+        with Session(spec, options.limits, provided=source.provided, forbidden=forbidden) as session, \
+                Checker(source.provided, source.helper_sections, options.limits, spec.slot) as checker:
             run.isolated, run.notes = session.isolated, list(session.notes)
-            _Runner(session, source, checker, include_hidden).run(plan_cells, run)
+            _Runner(session, source, checker, include_hidden, options.secret).run(plan_cells, run)
     except SandboxEnded as ended:
         run.ended, run.detail = ended.kind, ended.detail
     return run

@@ -8,6 +8,11 @@ nothing to call); numbers, strings, ``None``, lists, tuples and dicts of them.
 Anything else is refused with a message that names the type. Sizes, depth and
 string lengths are bounded, and every string is made safe to write as UTF-8
 (lone surrogates become U+FFFD).
+
+Bounds hold *before* the work they bound: a frame's length is checked from its
+header before a byte of it is read, and a message's count of JSON values from
+its raw bytes before it is parsed (a list of small numbers takes about 20 times
+its text's size once parsed: a 48 MB reply would cost a gigabyte).
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ MAX_DEPTH = 12
 MAX_ITEMS = 200_000
 MAX_TEXT = 20_000
 MAX_TENSOR_ELEMENTS = 8 * 2**20
+#: JSON values (numbers, strings, lists, objects) in one message, counted before parsing: bounds the
+#: parsed message to tens of MB whatever its shape (a tensor is one string, whatever its size).
+MAX_JSON_VALUES = 4 * MAX_ITEMS
 
 _DTYPES = ("float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
            "uint64", "bool")
@@ -72,10 +80,19 @@ def dumps(message: dict) -> bytes:
     return json.dumps(message, ensure_ascii=True, allow_nan=True).encode("ascii")
 
 
+def _count_values(data: bytes) -> int:
+    """An upper bound of the JSON values in ``data``, without parsing it: every value but the first
+    follows a comma or a colon or opens a list or object (a count done in C, allocating nothing)."""
+    return 1 + sum(data.count(mark) for mark in (b",", b":", b"[", b"{"))
+
+
 def loads(data: bytes) -> dict:
     """Parse one message; any failure (size, syntax, nesting) is a :class:`ProtocolError`."""
     if len(data) > MAX_MESSAGE_BYTES:
         raise ProtocolError(f"a message of {len(data)} bytes (the limit is {MAX_MESSAGE_BYTES})")
+    values = _count_values(data)
+    if values > MAX_JSON_VALUES:
+        raise ProtocolError(f"a message of up to {values} JSON values (the limit is {MAX_JSON_VALUES})")
     try:
         message = json.loads(data)
     except RecursionError:
@@ -146,7 +163,9 @@ def _encode_tensor(tensor) -> dict:
 # ---------------------------------------------------------------------------
 
 
-class _Budget:
+class Budget:
+    """What one reply may still hold: values and tensor elements."""
+
     def __init__(self):
         self.items = 0
         self.elements = 0
@@ -157,12 +176,12 @@ class _Budget:
             raise ProtocolError(f"more than {MAX_ITEMS} values in one reply")
 
 
-def decode_value(data, depth: int = 0, budget: _Budget | None = None):
+def decode_value(data, depth: int = 0, budget: Budget | None = None):
     """Rebuild a value sent by :func:`encode_value`; only plain, exact types come out."""
     import numpy as np
     import torch
 
-    budget = budget or _Budget()
+    budget = budget or Budget()
     budget.take()
     if depth > MAX_DEPTH + 1:
         raise ProtocolError("a value nested too deeply")
@@ -237,7 +256,7 @@ def _list(value) -> list:
     return value
 
 
-def _decode_tensor(data: dict, budget: _Budget):
+def _decode_tensor(data: dict, budget: Budget):
     import torch
 
     dtype_name, shape = data.get("dtype"), data.get("shape")
@@ -314,8 +333,13 @@ def tampered_names(value) -> list[str]:
     return names or ["(unnamed objects)"]
 
 
-def parse_reply(message: dict, index: int, exports: list[str], cell_lines: dict[str, int]) -> Reply:
-    """Validate a reply to request ``index``; decode only the ``exports`` that were asked for."""
+def parse_reply(message: dict, index: int, exports: list[str], cell_lines: dict[str, int],
+                decode: bool = True) -> Reply:
+    """Validate a reply to request ``index``; decode only the ``exports`` that were asked for.
+
+    ``decode=False`` keeps those values encoded, for the checker worker to decode within its own
+    memory limit (:mod:`autograder.checker`): the grader never rebuilds the submission's tensors.
+    """
     if message.get("index") != index or type(message.get("index")) is not int:
         raise ProtocolError("a reply to another request")
     reply = Reply(index=index)
@@ -340,10 +364,10 @@ def parse_reply(message: dict, index: int, exports: list[str], cell_lines: dict[
     values = message.get("values", {})
     if type(values) is not dict:
         raise ProtocolError("values that are not an object")
-    budget = _Budget()
+    budget = Budget()
     for name in exports:
         if name in values:
-            reply.values[name] = decode_value(values[name], 0, budget)
+            reply.values[name] = decode_value(values[name], 0, budget) if decode else values[name]
     unencodable = message.get("unencodable", {})
     if type(unencodable) is dict:
         for name in exports:

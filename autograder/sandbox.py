@@ -53,6 +53,7 @@ _PRELOAD = [
     "torch", "torch._dynamo", "numpy", "numpy.testing", "matplotlib", "matplotlib.pyplot",
     "lmtrain.checking", "lmtrain.loader", "lmtrain.model", "lmtrain.parts",
     "autograder.runner", "autograder.protocol", "autograder.tamper", "autograder.sandbox", "autograder.seccomp",
+    "autograder.checker",
 ]
 
 _context = None
@@ -474,10 +475,13 @@ def _send(conn, message: dict) -> None:
     conn.send_bytes(protocol.dumps(message))
 
 
-def _read_exactly(fd: int, n: int, deadline: float) -> bytes:
+def _read_exactly(fd: int, n: int, deadline: float) -> bytearray:
+    """``n`` bytes into one buffer allocated once (never a list of chunks joined into a second copy)."""
     import select
 
-    chunks, got = [], 0
+    buffer = bytearray(n)
+    view = memoryview(buffer)
+    got = 0
     while got < n:
         left = deadline - time.monotonic()
         if left <= 0:
@@ -486,19 +490,20 @@ def _read_exactly(fd: int, n: int, deadline: float) -> bytes:
         if not readable:
             continue
         try:
-            chunk = os.read(fd, min(n - got, 1 << 20))
+            count = os.readv(fd, [view[got:got + (1 << 20)]])
         except BlockingIOError:
             continue
-        if not chunk:
+        if not count:
             raise EOFError
-        chunks.append(chunk)
-        got += len(chunk)
-    return b"".join(chunks)
+        got += count
+    view.release()
+    return buffer
 
 
-def _read_frame(fd: int, deadline: float, limit: int) -> bytes:
+def _read_frame(fd: int, deadline: float, limit: int) -> bytearray:
     """One message in multiprocessing.Connection's framing (the runner sends with send_bytes),
-    read with a deadline for the whole message and a size limit checked before reading."""
+    read with a deadline for the whole message and a size limit checked from its length header,
+    before a byte of the message is read or a buffer allocated."""
     import struct
 
     (size,) = struct.unpack("!i", _read_exactly(fd, 4, deadline))

@@ -136,7 +136,7 @@ def profile_pipeline(name: str, reps: int) -> None:
     from autograder.pipeline import GradeOptions, grade_one
 
     spent = {"sandbox start (fork, namespaces, mounts, staging copy)": 0.0, "waiting for the sandbox's cells": 0.0,
-             "grader-side setup/check sections": 0.0, "closing the sandbox": 0.0}
+             "grader-side setup/check sections (in the checker worker)": 0.0, "closing the sandbox": 0.0}
 
     def timed(key, function):
         def wrapper(*args, **kwargs):
@@ -150,7 +150,7 @@ def profile_pipeline(name: str, reps: int) -> None:
     keys = list(spent)
     sandbox.Session.__init__ = timed(keys[0], sandbox.Session.__init__)
     sandbox.Session.request = timed(keys[1], sandbox.Session.request)
-    pipeline.run_host_section = timed(keys[2], checker.run_host_section)
+    checker.Checker.run = timed(keys[2], checker.Checker.run)
     sandbox.Session.close = timed(keys[3], sandbox.Session.close)
     runs = {"feedback": 0}
     real_run = pipeline._run
