@@ -21,7 +21,7 @@ provided definitions (imports, functions and classes of its instructor code
 cells) and of its *helper cells* (0-point graded cells, whose definitions,
 hidden ones included, every later graded cell can use), then the values
 returned by the drive sections. The random generators are seeded per section
-and PyTorch runs on one thread (:data:`autograder.runner.SECTION_THREADS`), so
+and PyTorch runs on one thread (:data:`autograder.sections.SECTION_THREADS`), so
 a check gives the same answer, bit for bit, whatever else the grader is doing.
 """
 
@@ -41,9 +41,9 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cgroup, protocol, sandbox
-from .runner import execute, seed_everything, use_section_threads
-from .sandbox import Limits, SandboxEnded
+from . import protocol
+from .sandbox import Limits, SandboxEnded, cgroup, fork_context, read_frame, start_fork_server, write_frame
+from .sections import execute, seed_everything, use_section_threads
 
 __all__ = ["Checker", "HostOutcome", "cell_seed", "course_secret", "run_host_section", "seed_everything"]
 
@@ -239,8 +239,8 @@ class Checker:
     # -- the worker ---------------------------------------------------------------------------------
 
     def _start(self) -> None:
-        sandbox.start_fork_server()
-        context = sandbox._fork_context()
+        start_fork_server()
+        context = fork_context()
         memory = int(self.limits.memory_gb * 2**30)
         # a name of its own: create() empties a cgroup of the same name, killing what runs in it
         self._cgroup = cgroup.create(f"lmtrain-check-{os.getpid()}-slot-{self._slot}-{next(_WORKERS)}", memory)
@@ -269,8 +269,8 @@ class Checker:
         deadline = started + wait
         try:
             if message is not None:
-                sandbox._write_frame(self._conn.fileno(), protocol.dumps(message), deadline)
-            data = sandbox._read_frame(self._conn.fileno(), deadline, protocol.MAX_MESSAGE_BYTES)
+                write_frame(self._conn.fileno(), protocol.dumps(message), deadline)
+            data = read_frame(self._conn.fileno(), deadline, protocol.MAX_MESSAGE_BYTES)
         except TimeoutError:
             raise self._ended("timeout", name, f"the grader's check of cell {name} ran past {wait:g} s "
                                                "(on the values this notebook sent back)") from None

@@ -5,7 +5,7 @@ check; visible and hidden) completed without an error, and nothing otherwise.
 There is no partial credit inside a cell: a notebook splits a function's
 properties into separate cells so that each mistake costs the points of the
 property it breaks. A notebook whose sandbox was tampered with (the checking
-objects replaced, see :mod:`autograder.tamper`) earns nothing from that cell on.
+objects replaced, see :mod:`autograder.sandbox.tamper`) earns nothing from that cell on.
 The grader's own scan of the submission's code (:mod:`autograder.integrity`)
 charges the same way: an ``evasion`` construct costs every graded cell after the
 cell that holds it, a ``forbidden`` built-in the cells of the task that reaches it.

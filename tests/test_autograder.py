@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from autograder import uids
+from autograder.sandbox import uids
 from autograder.sandbox import Limits
 from autograder.course import REPO_ROOT, assignments
 from autograder.grade import GradeOptions, grade_class, grade_notebook, load_course, merge_outputs, shard_of

@@ -215,7 +215,7 @@ def test_an_oversize_frame_is_refused_from_its_length_header():
 
         def read():
             with pytest.raises(protocol.ProtocolError, match="the limit is"):
-                sandbox._read_frame(read_end, time.monotonic() + 5, protocol.MAX_MESSAGE_BYTES)
+                sandbox.read_frame(read_end, time.monotonic() + 5, protocol.MAX_MESSAGE_BYTES)
 
         assert _peak_bytes(read) < 2**20
     finally:

@@ -29,8 +29,8 @@ from autograder.course import REPO_ROOT
 from autograder.grade import GradeOptions, grade_class, load_course
 from autograder.outputs import csv_cell
 from autograder.sandbox import Limits, SandboxEnded, SandboxSpec, Session
-from autograder import uids
-from autograder.uids import SANDBOX_UID_BASE
+from autograder.sandbox import uids
+from autograder.sandbox.uids import SANDBOX_UID_BASE
 
 from test_autograder import NB, _write, honest, read_grades, read_integrity, release, sandbox_processes
 

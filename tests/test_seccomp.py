@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from autograder import seccomp
+from autograder.sandbox import seccomp
 from autograder.course import REPO_ROOT
 
 pytestmark = pytest.mark.skipif(not seccomp.supported(), reason="no system-call filter for this architecture")
@@ -57,7 +57,7 @@ CHILD = textwrap.dedent("""
     # before the filter, the harmless ones among them reach the kernel
     before = {"keyctl": call("keyctl", 0, ctypes.c_long(-4), 0),
               "clone_newuser": call("clone", 0x10000000 | 0x00010000, None, None, None, None)}
-    from autograder import seccomp
+    from autograder.sandbox import seccomp
     seccomp.install()
     print(json.dumps({"before": before, "after": everything()}))
 """)

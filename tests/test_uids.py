@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from autograder import uids
+from autograder.sandbox import uids
 from autograder.sandbox import Limits
 from test_hostile import _Box
 
@@ -30,7 +30,7 @@ def test_a_leased_uid_is_not_leased_again_until_released():
 @needs_root
 def test_a_dead_graders_lease_is_free_again():
     holder = subprocess.Popen(
-        [sys.executable, "-c", "from autograder import uids; import sys, time; lease = uids.lease_uid(500); "
+        [sys.executable, "-c", "from autograder.sandbox import uids; import sys, time; lease = uids.lease_uid(500); "
                                "print(lease.uid, flush=True); time.sleep(600)"],
         stdout=subprocess.PIPE, text=True, cwd=os.path.dirname(os.path.dirname(__file__)))
     try:

@@ -3,7 +3,7 @@ a tuple holding a list, an int where text goes), sent by a replaced runner `_sen
 # expect: points<=0 status=graded|error|integrity
 import sys
 
-_runner = sys.modules["autograder.runner"]
+_runner = sys.modules["autograder.sandbox.runner"]
 _real_send = _runner._send
 
 

@@ -17,12 +17,13 @@ import sys
 import time
 import traceback
 
-from lmtrain.notebook import compile_tree, parse_python
+from lmtrain.notebook import parse_python
 
-from .protocol import UnencodableValue, dumps, encode_value, loads
+from ..protocol import UnencodableValue, dumps, encode_value, loads
+from ..sections import execute, seed_everything, use_section_threads
 from .tamper import Definitions, Guard
 
-__all__ = ["notebook_loop", "execute", "seed_everything", "OutputLimitExceeded"]
+__all__ = ["notebook_loop", "OutputLimitExceeded"]
 
 
 class OutputLimitExceeded(BaseException):
@@ -66,18 +67,6 @@ class _CappedWriter(io.TextIOBase):
         return out
 
 
-def execute(source: str, namespace: dict, filename: str):
-    """Run a cell like IPython does: the last bare expression's value is returned."""
-    tree = parse_python(source, filename=filename)
-    last = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = ast.Expression(tree.body.pop().value)
-    exec(compile_tree(tree, filename, "exec"), namespace)
-    if last is not None:
-        return eval(compile_tree(last, filename, "eval"), namespace)
-    return None
-
-
 def _is_memory_error(exc: BaseException) -> bool:
     if isinstance(exc, MemoryError):
         return True
@@ -93,31 +82,6 @@ def _notebook_frames(exc: BaseException) -> list:
         if name.startswith("<cell ") and name.endswith(">"):
             where.append([name[6:-1], frame.lineno or 0])
     return where[-8:]
-
-
-#: Intra-op threads of PyTorch on both sides of a graded cell. A float sum depends on how it is split
-#: between threads, so a setup section run here with 1 thread and in the grader with 2 would train
-#: "the same" model to weights that differ in the last bit, and an exact check of an honest answer
-#: would fail. One thread also keeps parallel jobs from fighting over the cores.
-SECTION_THREADS = 1
-
-
-def use_section_threads() -> None:
-    import torch
-
-    if torch.get_num_threads() != SECTION_THREADS:
-        torch.set_num_threads(SECTION_THREADS)
-
-
-def seed_everything(seed: int) -> None:
-    import random
-
-    import numpy
-    import torch
-
-    random.seed(seed)
-    numpy.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
 
 
 def notebook_loop(conn, limits, provided: str) -> None:

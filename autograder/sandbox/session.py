@@ -11,11 +11,11 @@ imported PyTorch (milliseconds instead of seconds for a Jupyter kernel):
   /dev/shm: the folders it may write share that one size) and forks
 * the *runner*, PID 1 of the new PID namespace, which mounts its own /proc,
   chroots into that root, drops to an unprivileged uid leased for this
-  notebook (:mod:`autograder.uids`), sets resource limits, re-arms its
+  notebook (:mod:`autograder.sandbox.uids`), sets resource limits, re-arms its
   parent-death signal (a uid change clears it), installs the system-call
-  filter of :mod:`autograder.seccomp` (kernel keys, ptrace, mounts, BPF, ...:
+  filter of :mod:`autograder.sandbox.seccomp` (kernel keys, ptrace, mounts, BPF, ...:
   the kernel state no namespace separates, refused in both paths below) and
-  runs :func:`autograder.runner.notebook_loop`.
+  runs :func:`autograder.sandbox.runner.notebook_loop`.
 
 The fork server exits when the grader dies (``kill -9`` included), the keeper
 gets SIGKILL when the fork server dies, the runner when the keeper dies, and
@@ -43,23 +43,25 @@ import threading
 import time
 from dataclasses import dataclass
 
-from . import protocol, uids
+from .. import protocol
+from . import uids
 
-__all__ = ["Limits", "SandboxSpec", "Session", "SandboxEnded", "start_fork_server"]
+__all__ = ["Limits", "SandboxSpec", "Session", "SandboxEnded", "start_fork_server", "fork_context", "read_frame",
+           "write_frame"]
 
 # torch._dynamo is imported by the first TorchDispatchMode a graded test enters
 # (2.4 s here): pay that once in the server, not once per notebook.
 _PRELOAD = [
     "torch", "torch._dynamo", "numpy", "numpy.testing", "matplotlib", "matplotlib.pyplot",
     "lmtrain.checking", "lmtrain.loader", "lmtrain.model", "lmtrain.parts",
-    "autograder.runner", "autograder.protocol", "autograder.tamper", "autograder.sandbox", "autograder.seccomp",
-    "autograder.checker",
+    "autograder.protocol", "autograder.sections", "autograder.sandbox", "autograder.sandbox.session",
+    "autograder.sandbox.runner", "autograder.sandbox.tamper", "autograder.sandbox.seccomp", "autograder.checker",
 ]
 
 _context = None
 
 
-def _fork_context():
+def fork_context():
     global _context
     if _context is None:
         _context = multiprocessing.get_context("forkserver")
@@ -107,7 +109,7 @@ def start_fork_server() -> None:
     """
     from multiprocessing import forkserver
 
-    _fork_context()
+    fork_context()
     with _server_lock:
         saved = dict(os.environ)
         try:
@@ -368,7 +370,7 @@ def _drop_privileges(libc, uid: int, parent_alive: int | None = None) -> None:
 
 def _filter_system_calls(notes: list[str]) -> None:
     """The last step before the notebook's code: kernel calls no notebook needs are refused from here
-    on (:mod:`autograder.seccomp`), whether or not the namespaces above were available."""
+    on (:mod:`autograder.sandbox.seccomp`), whether or not the namespaces above were available."""
     from . import seccomp
 
     try:
@@ -500,7 +502,7 @@ def _read_exactly(fd: int, n: int, deadline: float) -> bytearray:
     return buffer
 
 
-def _read_frame(fd: int, deadline: float, limit: int) -> bytearray:
+def read_frame(fd: int, deadline: float, limit: int) -> bytearray:
     """One message in multiprocessing.Connection's framing (the runner sends with send_bytes),
     read with a deadline for the whole message and a size limit checked from its length header,
     before a byte of the message is read or a buffer allocated."""
@@ -514,7 +516,7 @@ def _read_frame(fd: int, deadline: float, limit: int) -> bytearray:
     return _read_exactly(fd, size, deadline)
 
 
-def _write_frame(fd: int, data: bytes, deadline: float) -> None:
+def write_frame(fd: int, data: bytes, deadline: float) -> None:
     """Send one message in Connection's framing; TimeoutError if the reader stops reading."""
     import select
     import struct
@@ -567,9 +569,9 @@ class Session:
             # stay charged to the server, so the notebook's own start costs only a few MB of it
             self._cgroup = cgroup.create(f"lmtrain-grade-{os.getpid()}-slot-{spec.slot}",
                                          int(limits.memory_gb * 2**30))
-        context = _fork_context()
+        context = fork_context()
         self._conn, child_end = context.Pipe(duplex=True)
-        # the grader's end is only read and written by _read_frame/_write_frame, with deadlines
+        # the grader's end is only read and written by read_frame/write_frame, with deadlines
         os.set_blocking(self._conn.fileno(), False)
         procs = str(self._cgroup.path / "cgroup.procs") if self._cgroup else None
         self._process = context.Process(
@@ -605,7 +607,7 @@ class Session:
         # and then stalls would otherwise block this thread (and the class) in a blocking read.
         started = time.monotonic()
         try:
-            data = _read_frame(self._conn.fileno(), started + max(0.0, wait), protocol.MAX_MESSAGE_BYTES)
+            data = read_frame(self._conn.fileno(), started + max(0.0, wait), protocol.MAX_MESSAGE_BYTES)
         except TimeoutError:
             raise self._timeout(what) from None
         except (EOFError, OSError):
@@ -642,7 +644,7 @@ class Session:
                 else f"the notebook ran past {self.limits.notebook_timeout:g} s")
         started = time.monotonic()
         try:  # bounded too: a sandbox that stops reading must not block a large request forever
-            _write_frame(self._conn.fileno(), protocol.dumps(message), started + wait)
+            write_frame(self._conn.fileno(), protocol.dumps(message), started + wait)
         except TimeoutError:
             raise self._timeout(f"cell {name} stopped reading its requests") from None
         except (BrokenPipeError, ConnectionError, OSError):
@@ -657,7 +659,7 @@ class Session:
 
     def close(self) -> None:
         try:
-            _write_frame(self._conn.fileno(), b'{"op": "exit"}', time.monotonic() + 0.5)
+            write_frame(self._conn.fileno(), b'{"op": "exit"}', time.monotonic() + 0.5)
         except (OSError, TimeoutError):
             pass
         self._conn.close()

@@ -27,7 +27,7 @@ _WATCHED_MODULES = (
     "numpy", "numpy.testing", "numpy.linalg",
     "lmtrain", "lmtrain.checking", "lmtrain.loader", "lmtrain.notebook",
     # the grader's side of the sandbox: what runs a drive, encodes its results and carries them
-    "autograder.runner", "autograder.protocol", "autograder.tamper", "multiprocessing.connection",
+    "autograder.sandbox.runner", "autograder.protocol", "autograder.sections", "autograder.sandbox.tamper", "multiprocessing.connection",
 )
 _WATCHED_SYS = ("getprofile", "setprofile", "gettrace", "settrace", "modules")
 

@@ -1,0 +1,53 @@
+"""How one section of a graded cell executes, the same on both sides of the sandbox.
+
+A ``setup`` section runs in the sandbox and again in the grader's checker
+worker, seeded alike, and their results are compared exactly; so both sides
+execute cells with this one function, seed with this one function, and run
+PyTorch on the same number of threads. Imported by the sandbox's runner and by
+the trusted checker, so neither imports the other.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from lmtrain.notebook import compile_tree, parse_python
+
+__all__ = ["SECTION_THREADS", "execute", "seed_everything", "use_section_threads"]
+
+
+def execute(source: str, namespace: dict, filename: str):
+    """Run a cell like IPython does: the last bare expression's value is returned."""
+    tree = parse_python(source, filename=filename)
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body.pop().value)
+    exec(compile_tree(tree, filename, "exec"), namespace)
+    if last is not None:
+        return eval(compile_tree(last, filename, "eval"), namespace)
+    return None
+
+
+#: Intra-op threads of PyTorch on both sides of a graded cell. A float sum depends on how it is split
+#: between threads, so a setup section run here with 1 thread and in the grader with 2 would train
+#: "the same" model to weights that differ in the last bit, and an exact check of an honest answer
+#: would fail. One thread also keeps parallel jobs from fighting over the cores.
+SECTION_THREADS = 1
+
+
+def use_section_threads() -> None:
+    import torch
+
+    if torch.get_num_threads() != SECTION_THREADS:
+        torch.set_num_threads(SECTION_THREADS)
+
+
+def seed_everything(seed: int) -> None:
+    import random
+
+    import numpy
+    import torch
+
+    random.seed(seed)
+    numpy.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
