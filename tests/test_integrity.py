@@ -43,9 +43,9 @@ def kinds_and_lines(findings: list[Finding], kind: str) -> set[tuple[str, int]]:
 # ---------------------------------------------------------------------------
 
 EVASIONS = {
-    "sys_modules": ("import sys\nx = 1\nrunner = sys.modules['autograder.runner']\n", 3, "sys.modules"),
-    "grader_module": ("x = 1\nimport autograder.runner as r\n", 2, "autograder"),
-    "grader_from": ("x = 1\nfrom autograder import runner\n", 2, "autograder"),
+    "sys_modules": ("import sys\nx = 1\nrunner = sys.modules['autograder.sandbox.runner']\n", 3, "sys.modules"),
+    "grader_module": ("x = 1\nimport autograder.sandbox.runner as r\n", 2, "autograder"),
+    "grader_from": ("x = 1\nfrom autograder.sandbox import runner\n", 2, "autograder"),
     "checking_internals": ("from lmtrain.checking import FORBIDDEN_BUILTINS\n", 1, "lmtrain.checking"),
     "checking_module": ("import lmtrain.checking\n", 1, "lmtrain.checking"),
     "notebook_internals": ("x = 1\nfrom lmtrain.notebook import AST_LOCK\n", 2, "lmtrain.notebook"),
@@ -363,14 +363,15 @@ def test_a_cell_that_is_not_python_is_skipped():
 
 
 def test_the_reference_notebooks_are_well_inside_the_budgets():
-    """Five times the whole code of any reference notebook, graded cells included, fits."""
+    """Three times the whole code of any reference notebook, graded cells included, fits (the scan reads
+    only the answer and scratch cells, a fraction of it)."""
     import ast
 
     for name, notebook in _reference_notebooks():
         code = [_text(cell) for cell in notebook["cells"] if cell.get("cell_type") == "code"]
         nodes = sum(1 for text in code for _node in ast.walk(ast.parse(text)))
-        assert 5 * sum(map(len, code)) < integrity.MAX_SCAN_CHARS, name
-        assert 5 * nodes < integrity.MAX_NODES, name
+        assert 3 * sum(map(len, code)) < integrity.MAX_SCAN_CHARS, name
+        assert 3 * nodes < integrity.MAX_NODES, name
 
 
 # ---------------------------------------------------------------------------
