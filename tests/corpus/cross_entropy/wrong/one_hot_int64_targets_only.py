@@ -1,4 +1,4 @@
-"""Selects the target logit with a one-hot mask and divides by numel explicitly."""
+"""One-hot mask of the targets, which F.one_hot builds only from int64: int32 targets raise."""
 
 import torch
 
