@@ -6,11 +6,16 @@ value or a reference state does not: a submission could find it and hand it
 back as its own result. These rules read the sections' code (they run
 nothing) and name every cell that breaks them, so the release refuses it:
 
-* :func:`setup_leaks`: a name a setup binds that no drive and no later setup
-  reads, but a check does, is something only the check needs: an expected
-  value computed where the sandbox can see it. A setup that calls reference
-  code (the notebook's ``reference_*`` helpers, ``F.cross_entropy``,
-  ``torch.optim.AdamW``, ``clip_grad_norm_``) computes expected values there too.
+* :func:`setup_leaks`: every name a setup binds is an input, so a drive of the
+  same cell reads it. A name no drive reads is either something only a check
+  needs (an expected value or a reference state computed where the sandbox can
+  see it) or something nobody in the cell needs, which a later cell or a
+  helper could still pick up; both are refused. The one exception is a step of
+  building the inputs (a generator, a loop variable): read by the setups
+  themselves and never by a check. A setup that calls reference code (the
+  notebook's ``reference_*`` helpers, the functions its answer cells define,
+  ``F.cross_entropy``, ``torch.optim.AdamW``, ``clip_grad_norm_``) computes
+  expected values there too.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import ast
 
 from lmtrain.notebook import cells_of, graded_sections, parse_python
 
-__all__ = ["REFERENCE_CALLS", "reference_names", "setup_leaks", "notebook_leaks"]
+__all__ = ["REFERENCE_CALLS", "reference_names", "answer_names", "setup_leaks", "notebook_leaks"]
 
 #: Library functions the checks use as oracles: a setup that calls one computes an expected value.
 REFERENCE_CALLS = frozenset({
@@ -84,6 +89,16 @@ def _bound_outside(tree: ast.Module, name: str, comprehension: ast.AST) -> bool:
                for n in ast.walk(tree))
 
 
+def _loop_targets(tree: ast.Module) -> set[str]:
+    """Names a setup binds only as the target of a ``for`` loop: parts of an iterable it already holds."""
+    targets = {node.id for statement in ast.walk(tree) if isinstance(statement, (ast.For, ast.AsyncFor))
+               for node in ast.walk(statement.target) if isinstance(node, ast.Name)}
+    other = {node.id for statement in ast.walk(tree) if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign,
+                                                                                ast.With, ast.NamedExpr))
+             for node in ast.walk(statement) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+    return targets - other
+
+
 def reference_names(sources: list[str]) -> set[str]:
     """Functions that ``sources`` (a notebook's helper and provided cells) define as references."""
     names = set()
@@ -95,6 +110,20 @@ def reference_names(sources: list[str]) -> set[str]:
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith(_REFERENCE_PREFIXES):
                 names.add(node.name)
+    return names
+
+
+def answer_names(sources: list[str]) -> set[str]:
+    """Functions and classes that ``sources`` (a notebook's answer cells) define: in the grader they are the
+    reference solution, in the sandbox the student's, so a setup calling one computes a reference result."""
+    names = set()
+    for source in sources:
+        try:
+            tree = parse_python(source)
+        except SyntaxError:
+            continue
+        names |= {node.name for node in tree.body
+                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
     return names
 
 
@@ -126,11 +155,13 @@ def _reference_calls(tree: ast.AST, references: set[str]) -> list[str]:
     return found
 
 
-def setup_leaks(cell_source: str, cell: str = "the cell", references: set[str] | frozenset = frozenset()) -> list[str]:
-    """What in graded cell ``cell``'s setup sections only its checks need, one message each ([] when nothing).
+def setup_leaks(cell_source: str, cell: str = "the cell", references: set[str] | frozenset = frozenset(),
+                read_elsewhere: set[str] | frozenset = frozenset()) -> list[str]:
+    """What graded cell ``cell``'s setup sections bind that no drive reads, one message each ([] when nothing).
 
     ``references``: the names of the notebook's reference functions (see :func:`reference_names`);
-    ``reference_*`` and ``_reference*`` calls are recognised without it.
+    ``reference_*`` and ``_reference*`` calls are recognised without it. ``read_elsewhere``: names the
+    drives of later cells read (a helper cell's setup builds inputs for them).
     """
     sections = graded_sections(cell_source)
     trees = [parse_python(section.source, filename=f"<{cell}>") for section in sections]
@@ -144,19 +175,27 @@ def setup_leaks(cell_source: str, cell: str = "the cell", references: set[str] |
                 f"{where} calls the reference {call}(...): it computes an expected value where the student's code "
                 "can read it. Compute it in the ### CHECK that needs it.")
         later = list(zip(sections[index + 1:], trees[index + 1:]))
-        read_by_inputs = set()
-        for other, other_tree in later:
-            if other.kind in ("drive", "setup"):
-                read_by_inputs |= _loads(other_tree)
+        read_by_drives = set(read_elsewhere)
+        read_by_setups = _loads(tree)  # a step of building the inputs: read by the setup itself
         read_by_checks = set()
         for other, other_tree in later:
-            if other.kind == "check":
+            if other.kind == "drive":
+                read_by_drives |= _loads(other_tree)
+            elif other.kind == "setup":
+                read_by_setups |= _loads(other_tree)
+            elif other.kind == "check":
                 read_by_checks |= _loads(other_tree) - _top_level_bindings(other_tree, values_only=False)
         for name in sorted(_top_level_bindings(tree, values_only=True)):
-            if name in read_by_checks and name not in read_by_inputs:
+            if name in read_by_drives:
+                continue
+            if name in read_by_checks:
                 problems.append(
                     f"{where} binds {name!r}, which no drive reads but a check does: an expected value or reference "
                     f"state the student's code can read. Compute {name!r} in the ### CHECK that needs it.")
+            elif name not in read_by_setups and name != "_" and name not in _loop_targets(tree):
+                problems.append(
+                    f"{where} binds {name!r}, which no drive of the cell reads: a setup builds inputs only. "
+                    f"Drop {name!r}, or compute it in the ### CHECK that needs it.")
     return problems
 
 
@@ -164,8 +203,20 @@ def notebook_leaks(notebook: dict, label: str = "the notebook") -> list[str]:
     """:func:`setup_leaks` for every graded cell of a source notebook, each message naming ``label`` and the cell."""
     cells = cells_of(notebook)
     references = reference_names([c.source for c in cells if c.role in ("graded", "provided")])
+    references |= answer_names([c.source for c in cells if c.role == "answer" and c.cell_type == "code"])
+    graded = [cell for cell in cells if cell.role == "graded"]
     problems = []
-    for cell in cells:
-        if cell.role == "graded":
-            problems += setup_leaks(cell.source, f"{label}: graded cell {cell.key}", references)
+    for index, cell in enumerate(graded):
+        # a helper cell (0 points) builds inputs for the cells after it: their drives read what it binds
+        read_elsewhere = _drive_loads(graded[index + 1:]) if not cell.points else set()
+        problems += setup_leaks(cell.source, f"{label}: graded cell {cell.key}", references, read_elsewhere)
     return problems
+
+
+def _drive_loads(cells) -> set[str]:
+    names = set()
+    for cell in cells:
+        for section in graded_sections(cell.source):
+            if section.kind == "drive":
+                names |= _loads(parse_python(section.source))
+    return names

@@ -43,6 +43,35 @@ def test_graded_detects_the_builtin_however_it_is_reached(call):
             call(x, t)
 
 
+_WAYS = [
+    lambda x, t: F.cross_entropy(x, t),
+    lambda x, t: torch.nn.CrossEntropyLoss()(x, t),
+    lambda x, t: torch.ops.aten.nll_loss_forward(torch.log_softmax(x, -1), t, None, 1, -100)[0],
+]
+
+
+@pytest.mark.parametrize("call", _WAYS, ids=["direct", "module", "aten"])
+def test_a_builtin_called_by_the_answer_to_another_task_is_charged_to_that_task(call):
+    def cross_entropy(x, t):  # Task 1.1's answer, calling the built-in: its own tests catch it
+        return call(x, t)
+
+    def perplexity(x, t):
+        return torch.exp(cross_entropy(x, t))
+
+    def perplexity_of_its_own(x, t):  # calls the built-in itself: perplexity's to answer for
+        return torch.exp(call(x, t))
+
+    x, t = torch.randn(3, 5), torch.tensor([0, 1, 2])
+    with graded("perplexity", other_tasks=(cross_entropy,)):
+        perplexity(x, t)
+    with pytest.raises(ForbiddenBuiltinError, match="perplexity calls"):
+        with graded("perplexity", other_tasks=(cross_entropy,)):
+            perplexity_of_its_own(x, t)
+    with pytest.raises(ForbiddenBuiltinError, match="perplexity calls"):
+        with graded("perplexity"):
+            perplexity(x, t)
+
+
 def test_graded_allows_other_operations_and_silences_stderr(capsys):
     x = torch.randn(3, 5)
     with graded("cross_entropy"):

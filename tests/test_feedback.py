@@ -130,7 +130,7 @@ def test_unanswered_is_not_graded_zero(graded):
 @needs_root
 def test_each_test_says_what_it_checks_and_expected_got_once(graded):
     wrong = _page(graded, "wrong")
-    assert "values against F.cross_entropy for 0 to 3 batch dimensions; inputs untouched." in wrong
+    assert "values against F.cross_entropy for 0 to 3 batch dimensions and any layout of both arguments; both left unchanged." in wrong
     assert "(2 points)" not in wrong
     message = next(line for line in wrong.splitlines() if "uniform logits over 4 tokens" in line)
     assert message.count("expected") == 1 and message.count("got") == 1, message

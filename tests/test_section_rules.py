@@ -11,6 +11,7 @@ from _support import all_assignments
 from autograder.course import REPO_ROOT, SOURCE_DIR
 from autograder.release import ReleaseError, generate_release
 from autograder.section_rules import notebook_leaks, setup_leaks
+from lmtrain.notebook import cells_of
 
 LEAKY = """# (1 point) f: doubles its input.
 ### SETUP
@@ -51,7 +52,7 @@ def test_an_input_the_drive_reads_is_no_leak_even_when_a_check_reads_it_too():
 
 def test_a_name_the_check_binds_for_itself_is_not_the_setups():
     cell = FIXED.replace("x = torch.arange(3.0)\n", "x = torch.arange(3.0)\nlr = 0.1\n", 1).replace(
-        "expected = 2 * x\n", "for lr in (0.1, 0.2):\n    print(lr)\nexpected = 2 * x\n")
+        "expected = 2 * x\n", "for lr in (0.1, 0.2):\n    print(lr)\nexpected = 2 * x\n").replace("f(x)", "f(x + 0 * lr)", 1)
     assert setup_leaks(cell, "toy_cell") == []
 
 
@@ -78,6 +79,68 @@ def test_a_reference_defined_in_a_setup_as_a_stand_in_is_no_leak():
     cell = FIXED.replace("x = torch.arange(3.0)\n", "x = torch.arange(3.0)\n\n\ndef stand_in(t):\n"
                                                      "    return F.cross_entropy(t, t.argmax(-1))\n\n\n", 1)
     assert setup_leaks(cell, "toy_cell") == []
+
+
+def test_a_setup_name_that_no_drive_reads_is_named_even_when_no_check_reads_it():
+    # a later cell or a helper could still read it: a setup binds inputs for its own drives only
+    cell = FIXED.replace("x = torch.arange(3.0)\n", "x = torch.arange(3.0)\ndoubled = 2 * x\n", 1)
+    problems = setup_leaks(cell, "toy_cell")
+    assert len(problems) == 1 and "'doubled'" in problems[0] and "no drive of the cell reads" in problems[0], problems
+
+
+def test_a_value_passed_from_setup_to_setup_and_on_to_a_check_is_named():
+    cell = FIXED.replace("x = torch.arange(3.0)\n", "x = torch.arange(3.0)\nexpected = 2 * x\n", 1) + """
+### BEGIN HIDDEN TESTS
+### SETUP
+laundered = [expected]
+### DRIVE
+with graded("f"):
+    again = f(x)
+### CHECK: again
+check_close(again, expected, what="f(x)")
+### END HIDDEN TESTS
+"""
+    problems = setup_leaks(cell.replace("expected = 2 * x\ncheck_close", "check_close"), "toy_cell")
+    assert any("'expected'" in p and "a check does" in p for p in problems), problems
+    assert any("'laundered'" in p for p in problems), problems
+
+
+def test_steps_of_building_inputs_are_no_leak():
+    cell = FIXED.replace("x = torch.arange(3.0)\n", "generator = torch.Generator().manual_seed(1)\n"
+                         "cases = []\nfor size, _unused_scale in [(3, 1.0), (4, 2.0)]:\n"
+                         "    cases.append(torch.randn(size, generator=generator))\n_ = 0\n"
+                         "x = torch.arange(3.0)\n", 1).replace("got = f(x)", "got = f(x)\n    more = [f(c) for c in cases]")
+    assert setup_leaks(cell, "toy_cell") == []
+
+
+def test_a_setup_calling_a_function_an_answer_cell_defines_is_named():
+    notebook = {"cells": [
+        {"cell_type": "code", "id": "f", "metadata": {"nbgrader": {"grade_id": "f", "solution": True, "grade": False}},
+         "source": "def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n", "outputs": [],
+         "execution_count": None},
+        {"cell_type": "code", "id": "f_values", "metadata": {"nbgrader": {"grade_id": "f_values", "grade": True, "points": 1,
+                                                                        "solution": False}},
+         "source": FIXED.replace("x = torch.arange(3.0)\n", "x = torch.arange(3.0)\nx = x + f(x) - f(x)\n", 1),
+         "outputs": [], "execution_count": None},
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    assert [c.role for c in cells_of(notebook)] == ["answer", "graded"]
+    problems = notebook_leaks(notebook, "toy.ipynb")
+    assert len(problems) == 1 and "toy.ipynb: graded cell f_values" in problems[0] and "calls the reference f(...)" in problems[0], problems
+
+
+def test_what_a_helper_cell_binds_for_the_drives_of_later_cells_is_no_leak():
+    helper = "# (0 points) helpers\n### SETUP\nSHAPE = (3,)\n"
+    notebook = {"cells": [
+        {"cell_type": "code", "id": "h", "metadata": {"nbgrader": {"grade_id": "f_helpers", "grade": True, "points": 0,
+                                                                  "solution": False}},
+         "source": helper, "outputs": [], "execution_count": None},
+        {"cell_type": "code", "id": "v", "metadata": {"nbgrader": {"grade_id": "f_values", "grade": True, "points": 1,
+                                                                  "solution": False}},
+         "source": FIXED.replace("got = f(x)", "got = f(x + torch.zeros(SHAPE))"), "outputs": [], "execution_count": None},
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    assert notebook_leaks(notebook, "toy.ipynb") == []
+    notebook["cells"][1]["source"] = FIXED
+    assert any("'SHAPE'" in p for p in notebook_leaks(notebook, "toy.ipynb"))
 
 
 @pytest.mark.parametrize("assignment", all_assignments())

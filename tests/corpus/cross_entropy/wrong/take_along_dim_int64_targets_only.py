@@ -1,4 +1,4 @@
-"""Flattens with view-free reshape, uses torch.max tuple and take_along_dim."""
+"""take_along_dim with the targets as they come: it accepts int64 indices only, so int32 targets raise."""
 
 import torch
 
