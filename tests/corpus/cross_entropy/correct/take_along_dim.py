@@ -1,4 +1,4 @@
-"""take_along_dim with the targets as they come: it accepts int64 indices only, so int32 targets raise."""
+"""torch.max tuple and take_along_dim with the (int64) targets as they come."""
 
 import torch
 

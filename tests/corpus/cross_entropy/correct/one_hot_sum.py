@@ -1,4 +1,4 @@
-"""One-hot mask of the targets, which F.one_hot builds only from int64: int32 targets raise."""
+"""One-hot mask of the (int64) targets selects the target logit; the sum is divided by numel."""
 
 import torch
 

@@ -1,4 +1,4 @@
-"""Its own log-softmax with take_along_dim on the targets as they come: int32 targets raise."""
+"""Its own log-softmax and take_along_dim on the (int64) targets as they come."""
 import torch
 
 
