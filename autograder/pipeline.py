@@ -24,7 +24,7 @@ from .course import RELEASE_DIR, REPO_ROOT, SOURCE_DIR
 from .plan import (NotebookFormatError, SourceNotebook, answer_fingerprint, is_unanswered, load_notebook_json,
                    plan_submission)
 from .sandbox import Limits, SandboxEnded, SandboxSpec, Session
-from .scoring import CellOutcome, NotebookResult, NotebookRun, SectionOutcome, TestResult, score
+from .scoring import CellOutcome, NotebookResult, NotebookRun, SectionOutcome, Status, TestResult, TestStatus, score
 
 __all__ = ["GradeOptions", "grade_one", "released", "release_files"]
 
@@ -79,9 +79,9 @@ def _stage(staging: Path, root: Path, assignment: str, notebooks: dict) -> None:
                 shutil.copyfile(path, target)
 
 
-def _empty_result(student: str, source: SourceNotebook, status: str, detail: str) -> NotebookResult:
+def _empty_result(student: str, source: SourceNotebook, status: Status, detail: str) -> NotebookResult:
     tests = [
-        TestResult(t.grade_id, 0.0, t.points, "not run", hidden_number=t.hidden_number)
+        TestResult(t.grade_id, 0.0, t.points, TestStatus.NOT_RUN, hidden_number=t.hidden_number)
         for t in source.tests.values()
     ]
     return NotebookResult(student, source.name, 0.0, round(source.max_score, 6), status, detail, tests,
@@ -235,21 +235,21 @@ def grade_one(
                           feedback)
     except Exception:  # noqa: BLE001 - the class must finish; the log names the student and notebook
         log.error("grading %s/%s failed:\n%s", student, assignment, traceback.format_exc())
-        return _empty_result(student, source, "error", "the grader failed on this notebook (see grading.log)")
+        return _empty_result(student, source, Status.ERROR, "the grader failed on this notebook (see grading.log)")
 
 
 def _grade_one(course, assignment, student, notebooks, problems, options, slot, workroot, forbidden,
                feedback) -> NotebookResult:
     source = course[assignment]
     if assignment not in notebooks:
-        return _empty_result(student, source, "missing", "no notebook submitted")
+        return _empty_result(student, source, Status.MISSING, "no notebook submitted")
     data = notebooks[assignment]
     if data is None:
-        return _empty_result(student, source, "error", problems.get(assignment, "the notebook could not be read"))
+        return _empty_result(student, source, Status.ERROR, problems.get(assignment, "the notebook could not be read"))
     try:
         submitted = load_notebook_json(data)
     except NotebookFormatError as exc:
-        return _empty_result(student, source, "error", str(exc))
+        return _empty_result(student, source, Status.ERROR, str(exc))
     plan = plan_submission(source, submitted)
     own_tmp = workroot is None
     workroot = Path(workroot or tempfile.mkdtemp(prefix="lmtrain-grade-"))

@@ -10,25 +10,41 @@ The grader's own scan of the submission's code (:mod:`autograder.integrity`)
 charges the same way: an ``evasion`` construct costs every graded cell after the
 cell that holds it, a ``forbidden`` built-in the cells of the task that reaches it.
 
-Statuses of a notebook, each with one cause:
-
-* ``graded``: every cell ran (some may have failed);
-* ``missing``: no notebook handed in;
-* ``timeout``: a cell or the notebook ran past its wall-clock limit;
-* ``memory``: the notebook hit its memory limit;
-* ``error``: the notebook could not be graded to the end for another reason
-  (not a notebook, its process died, too much output, a grader fault);
-* ``integrity``: the submission tampered with the objects the tests rely on, or its
-  code holds a construct the integrity scan flags (for an instructor to review).
+A notebook's status (:class:`Status`) and each test's (:class:`TestStatus`) name one cause each;
+both are string enums, so they compare equal to, and are written as, their values.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-__all__ = ["STATUSES", "TestResult", "NotebookResult", "SectionOutcome", "CellOutcome", "NotebookRun", "score"]
+__all__ = ["STATUSES", "Status", "TestStatus", "TestResult", "NotebookResult", "SectionOutcome", "CellOutcome",
+           "NotebookRun", "score"]
 
-STATUSES = ("graded", "missing", "timeout", "memory", "error", "integrity")
+
+class Status(StrEnum):
+    """Why a notebook's score is what it is: one cause per status."""
+
+    GRADED = "graded"  # every cell ran (some may have failed)
+    MISSING = "missing"  # no notebook handed in
+    TIMEOUT = "timeout"  # a cell, the notebook, or the grader's check of its values ran past its wall-clock limit
+    MEMORY = "memory"  # the notebook (or the grader's check of its values) hit its memory limit
+    ERROR = "error"  # not gradable to the end for another reason: not a notebook, its process died, too much
+    #                  output, a grader fault
+    INTEGRITY = "integrity"  # it tampered with the objects the tests rely on, or the integrity scan flagged its code
+
+
+class TestStatus(StrEnum):
+    """What became of one graded cell."""
+
+    PASSED = "passed"  # every section, visible and hidden, ran without an error: all its points
+    FAILED = "failed"  # a section failed, or the cell did not run to its end: no points
+    NOT_RUN = "not run"  # the run stopped before this cell (its notebook's status says why)
+    INTEGRITY = "integrity"  # charged by tampering or by the integrity scan, whatever its sections did
+
+
+STATUSES = tuple(Status)
 
 
 @dataclass
@@ -36,7 +52,7 @@ class TestResult:
     grade_id: str
     score: float
     max_score: float
-    status: str  # passed | failed | not run | integrity
+    status: str  # a TestStatus
     visible_error: str = ""  # visible to the student
     output: str = ""  # what the visible parts printed (redacted)
     hidden_number: int = 0  # N of "hidden test N", 0 when the cell has none
@@ -122,7 +138,7 @@ def _where_text(section: SectionOutcome) -> str:
 def score(student: str, source, plan, run: NotebookRun) -> NotebookResult:
     """Turn a run into a result: points per graded cell, the notebook's status and notes."""
     tests = {
-        gid: TestResult(gid, 0.0, t.points, "not run", hidden_number=t.hidden_number)
+        gid: TestResult(gid, 0.0, t.points, TestStatus.NOT_RUN, hidden_number=t.hidden_number)
         for gid, t in source.tests.items()
     }
     integrity = [list(n) for n in plan.integrity]
@@ -153,25 +169,25 @@ def score(student: str, source, plan, run: NotebookRun) -> NotebookResult:
                 test.hidden_where = f"your code raised {hidden_failure.error_type} {_where_text(hidden_failure)}"
         failed = visible_failure is not None or hidden_failure is not None or not cell.complete
         if tampered or cell.name in flagged:
-            test.score, test.status = 0.0, "integrity"
+            test.score, test.status = 0.0, TestStatus.INTEGRITY
         elif failed:
-            test.score, test.status = 0.0, "failed"
+            test.score, test.status = 0.0, TestStatus.FAILED
         else:
-            test.score, test.status = _r(test.max_score), "passed"
-    status, detail = "graded", ""
+            test.score, test.status = _r(test.max_score), TestStatus.PASSED
+    status, detail = Status.GRADED, ""
     if run.ended == "timeout":
-        status, detail = "timeout", run.detail
+        status, detail = Status.TIMEOUT, run.detail
     elif run.ended == "memory":
-        status, detail = "memory", run.detail
+        status, detail = Status.MEMORY, run.detail
     elif run.ended != "ok":
-        status, detail = "error", run.detail
+        status, detail = Status.ERROR, run.detail
     for gid in flagged:  # a flagged cell the run never reached is charged all the same
-        tests[gid].score, tests[gid].status = 0.0, "integrity"
+        tests[gid].score, tests[gid].status = 0.0, TestStatus.INTEGRITY
     if tampered:
-        status = "integrity"
+        status = Status.INTEGRITY
         detail = detail or "the checking functions were modified"
-    elif findings and status == "graded":  # a timeout, memory or error status says why the run stopped: it stays
-        status = "integrity"
+    elif findings and status == Status.GRADED:  # a timeout, memory or error status says why the run stopped: it stays
+        status = Status.INTEGRITY
         detail = f"the grader's scan of the code flagged {findings[0].construct}"
     ordered = list(tests.values())
     return NotebookResult(student, source.name, _r(sum(t.score for t in ordered)), _r(source.max_score), status,
