@@ -99,14 +99,19 @@ def _loop_targets(tree: ast.Module) -> set[str]:
     return targets - other
 
 
+def _parsed(sources: list[str]):
+    """The syntax tree of each source that parses (one that does not is the release's to report)."""
+    for source in sources:
+        try:
+            yield parse_python(source)
+        except SyntaxError:
+            continue
+
+
 def reference_names(sources: list[str]) -> set[str]:
     """Functions that ``sources`` (a notebook's helper and provided cells) define as references."""
     names = set()
-    for source in sources:
-        try:
-            tree = parse_python(source)
-        except SyntaxError:
-            continue
+    for tree in _parsed(sources):
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith(_REFERENCE_PREFIXES):
                 names.add(node.name)
@@ -117,11 +122,7 @@ def answer_names(sources: list[str]) -> set[str]:
     """Functions and classes that ``sources`` (a notebook's answer cells) define: in the grader they are the
     reference solution, in the sandbox the student's, so a setup calling one computes a reference result."""
     names = set()
-    for source in sources:
-        try:
-            tree = parse_python(source)
-        except SyntaxError:
-            continue
+    for tree in _parsed(sources):
         names |= {node.name for node in tree.body
                   if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
     return names
