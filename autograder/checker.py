@@ -224,7 +224,8 @@ class Checker:
     (``timeout`` or ``memory``), which ends the notebook as a sandbox overrun would.
     """
 
-    def __init__(self, provided: str, helper_sections: list, limits: Limits, slot: int = 0):
+    def __init__(self, provided: str, helper_sections: list, limits: Limits, slot: int = 0, memory_cgroup=None):
+        self._shared_cgroup = memory_cgroup  # the notebook's own (Session.memory_cgroup): one --memory for both
         self._provided = provided
         self._helpers = [(grade_id, s.kind, s.source) for grade_id, s in helper_sections]
         self.limits = limits
@@ -242,8 +243,10 @@ class Checker:
         start_fork_server()
         context = fork_context()
         memory = int(self.limits.memory_gb * 2**30)
-        # a name of its own: create() empties a cgroup of the same name, killing what runs in it
-        self._cgroup = cgroup.create(f"lmtrain-check-{os.getpid()}-slot-{self._slot}-{next(_WORKERS)}", memory)
+        if self._shared_cgroup is not None:
+            self._cgroup = self._shared_cgroup
+        else:  # a name of its own: create() empties a cgroup of the same name, killing what runs in it
+            self._cgroup = cgroup.create(f"lmtrain-check-{os.getpid()}-slot-{self._slot}-{next(_WORKERS)}", memory)
         # with a cgroup counting the pages, the address-space limit is only a backstop (PyTorch
         # reserves address space it never touches); without one, it is the limit
         address_space = 2 * memory if self._cgroup is not None else memory
@@ -306,7 +309,8 @@ class Checker:
             self._conn = None
         if self._cgroup is not None:
             self._cgroup_hit = bool(self._cgroup.limit_hits())
-            self._cgroup.remove()
+            if self._cgroup is not self._shared_cgroup:  # the notebook's own is its session's to remove
+                self._cgroup.remove()
             self._cgroup = None
 
     _cgroup_hit = False

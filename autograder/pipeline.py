@@ -189,7 +189,8 @@ def _run(plan_cells, source, spec, options, forbidden, include_hidden: bool) -> 
     run = NotebookRun()
     try:
         with Session(spec, options.limits, provided=source.provided, forbidden=forbidden) as session, \
-                Checker(source.provided, source.helper_sections, options.limits, spec.slot) as checker:
+                Checker(source.provided, source.helper_sections, options.limits, spec.slot,
+                        memory_cgroup=session.memory_cgroup) as checker:
             run.isolated, run.notes = session.isolated, list(session.notes)
             _Runner(session, source, checker, include_hidden, options.secret).run(plan_cells, run)
     except SandboxEnded as ended:

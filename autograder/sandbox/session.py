@@ -601,6 +601,12 @@ class Session:
         notes = hello.get("notes", [])
         self.notes += [protocol.safe_text(n, 300) for n in notes[:10]] if type(notes) is list else []
 
+    @property
+    def memory_cgroup(self):
+        """The cgroup that counts this notebook's memory (None without one); the grader's checker worker for
+        the notebook joins it, so --memory bounds the two together."""
+        return self._cgroup
+
     def peak_memory(self) -> int | None:
         """The most bytes the notebook held at once, as its memory cgroup counted (None without one)."""
         return self._cgroup.peak_bytes() if self._cgroup is not None else None
