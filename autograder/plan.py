@@ -11,6 +11,7 @@ submission's order.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -82,6 +83,14 @@ class TestCell:
 
     def exports(self, index: int) -> list[str]:
         """The names drive section ``index`` must send back: those a later check of this cell reads."""
+        return list(self._exports[index])
+
+    @functools.cached_property
+    def _exports(self) -> tuple:
+        """Worked out once per loaded source notebook, not at every drive of every submission."""
+        return tuple(tuple(self._names_sent_back(index)) for index in range(len(self.sections)))
+
+    def _names_sent_back(self, index: int) -> list[str]:
         drive = self.sections[index]
         if drive.kind != "drive" or not drive.marked:
             return []
