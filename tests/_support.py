@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import ast
+import csv
 import json
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.course import REPO_ROOT, assignments
+from autograder.sandbox import Limits
 from lmtrain.loader import ANSWER_NOTEBOOKS, notebook_path
 from lmtrain.notebook import cell_source, nbgrader_meta
 
@@ -63,19 +67,10 @@ def submission_with_answer(function: str, answer_source: str, unanswered: tuple[
     """The release notebook of ``function`` with the reference answers, ``function``'s replaced
     and those named in ``unanswered`` left as released (a half-done notebook)."""
     assignment = ANSWER_NOTEBOOKS[function]
-    source = json.loads(notebook_path(assignment, "solutions").read_text(encoding="utf-8"))
-    reference = {nbgrader_meta(c).get("grade_id"): cell_source(c) for c in source["cells"] if nbgrader_meta(c).get("solution")}
-    release = json.loads(notebook_path(assignment, "notebooks").read_text(encoding="utf-8"))
-    found = False
-    for cell in release["cells"]:
-        gid = nbgrader_meta(cell).get("grade_id")
-        if cell.get("cell_type") == "code" and nbgrader_meta(cell).get("solution"):
-            found = found or gid == function
-            if gid not in unanswered:
-                cell["source"] = answer_source if gid == function else reference[gid]
-    if not found:
+    answers = {gid: source for gid, source in solution_answers(assignment).items() if gid not in unanswered}
+    if function not in answers and function not in unanswered:
         raise LookupError(f"no answer cell with grade_id {function!r} in the notebook of {function}")
-    return json.dumps(release).encode("utf-8")
+    return json.dumps(notebook({**answers, function: answer_source}, assignment)).encode("utf-8")
 
 
 def grade_with_answer(function: str, answer_source: str, timeout: float = 300.0) -> list[CellResult]:
@@ -143,11 +138,92 @@ def stock_nbgrader_grades(assignment: str, submissions: dict[str, Path], scratch
 def honest_submission(assignment: str, **answers: str) -> bytes:
     """The release notebook of ``assignment`` with every reference answer, ``answers`` (function ->
     source) in place of some of them: an honest student, or one with the given mistakes."""
-    source = json.loads(notebook_path(assignment, "solutions").read_text(encoding="utf-8"))
-    reference = {nbgrader_meta(c).get("grade_id"): cell_source(c) for c in source["cells"] if nbgrader_meta(c).get("solution")}
-    release = json.loads(notebook_path(assignment, "notebooks").read_text(encoding="utf-8"))
-    for cell in release["cells"]:
+    return json.dumps(notebook({**solution_answers(assignment), **answers}, assignment)).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------
+# Submissions built from the release, and a grading run's outputs read back
+# ---------------------------------------------------------------------------
+
+NB = "01_cross_entropy"  # the notebook most grader tests hand in
+#: Generous limits: the grader tests must not depend on the machine's speed.
+LIMITS = Limits(notebook_timeout=600.0, cell_timeout=120.0, memory_gb=1.0, max_processes=32)
+#: Two wrong answers of Task 1.1: a constant, and the log-sum-exp without the max shift.
+WRONG_CE = "def cross_entropy(inputs, targets):\n    return torch.zeros(()) + 0.5\n"
+NAIVE_CE = '''def cross_entropy(inputs, targets):
+    """No max shift: overflows for large logits."""
+    log_normaliser = torch.log(torch.exp(inputs).sum(dim=-1))
+    target_logit = inputs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+    return (log_normaliser - target_logit).mean()
+'''
+
+
+def grade_id(cell: dict) -> str | None:
+    return nbgrader_meta(cell).get("grade_id")
+
+
+def release(name: str = NB) -> dict:
+    """The released (English) notebook ``name``, as a student receives it."""
+    return json.loads(notebook_path(name, "notebooks").read_text(encoding="utf-8"))
+
+
+def solution_answers(name: str = NB) -> dict:
+    """grade_id -> the reference answer, for every answer cell of ``name``."""
+    source = json.loads(notebook_path(name, "solutions").read_text(encoding="utf-8"))
+    return {nbgrader_meta(c).get("grade_id"): cell_source(c) for c in source["cells"] if nbgrader_meta(c).get("solution")}
+
+
+def notebook(answers: dict | None = None, name: str = NB, edit=None) -> dict:
+    """The release with some answer cells replaced (``answers``: grade_id -> source), then ``edit(nb)``."""
+    nb = release(name)
+    for cell in nb["cells"]:
         gid = nbgrader_meta(cell).get("grade_id")
-        if cell.get("cell_type") == "code" and nbgrader_meta(cell).get("solution"):
-            cell["source"] = answers.get(gid, reference[gid])
-    return json.dumps(release).encode("utf-8")
+        if answers and gid in answers:
+            cell["source"] = answers[gid]
+    if edit:
+        edit(nb)
+    return nb
+
+
+def honest(**extra) -> dict:
+    """Notebook NB with every reference answer, ``extra`` (grade_id -> source) in place of some."""
+    return notebook({**solution_answers(), **extra})
+
+
+def write_notebook(path: Path, nb: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+
+
+def read_grades(out: Path) -> dict:
+    """(student_id, notebook) -> the row of grades.csv in the output folder ``out``."""
+    with open(out / "grades.csv", newline="", encoding="utf-8") as handle:
+        return {(r["student_id"], r["notebook"]): r for r in csv.DictReader(handle)}
+
+
+def read_integrity(out: Path) -> list[dict]:
+    with open(out / "integrity.csv", newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def sandbox_processes(uid: int | None = None) -> list[int]:
+    """PIDs of processes running as sandbox uid ``uid``; without it, as any sandbox uid whose lease has
+    been given back: what a finished notebook left behind (another test may be grading beside this one)."""
+    from autograder.sandbox import uids
+
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+        except OSError:
+            continue
+        owner = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
+        if uid is not None:
+            wanted = owner == uid
+        else:
+            wanted = uids.SANDBOX_UID_BASE <= owner < uids.SANDBOX_UID_BASE + uids.UID_COUNT and not uids.is_leased(owner)
+        if wanted:
+            found.append(int(entry))
+    return found

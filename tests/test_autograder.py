@@ -8,11 +8,9 @@ them.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -26,17 +24,16 @@ from pathlib import Path
 import pytest
 import torch
 
-from autograder.sandbox import uids
 from autograder.sandbox import Limits
 from autograder.course import REPO_ROOT, assignments
 from autograder.grade import GradeOptions, grade_class, grade_notebook, load_course, merge_outputs, shard_of
+from _support import (LIMITS, NAIVE_CE, NB, WRONG_CE, grade_id, honest, notebook, read_grades, read_integrity, release, sandbox_processes,
+                      solution_answers, write_notebook)
 
-NB = "01_cross_entropy"
 # Generous clocks: every expected status below must hold on a slow machine with every core busy
 # (`make test-busy`). No student of the shared class depends on a clock: the memory bomb is told
 # apart by the memory cgroup, not by running out of time first, and the endless loop has its own
 # test with a short cell limit (test_endless_loop_times_out).
-LIMITS = Limits(notebook_timeout=600.0, cell_timeout=120.0, memory_gb=1.0, max_processes=32)
 OPTIONS = GradeOptions(limits=LIMITS)
 CLI_LIMITS = ["--timeout", "600", "--cell-timeout", "120", "--memory", "1", "--max-processes", "32"]
 # One worker runs this whole module under `pytest -n N --dist loadfile` (or loadgroup): its tests share one graded
@@ -50,47 +47,7 @@ needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox's namespa
 # ---------------------------------------------------------------------------
 
 
-def _src(cell) -> str:
-    s = cell.get("source", "")
-    return "".join(s) if isinstance(s, list) else s
-
-
-def _gid(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
-def release(name: str = NB) -> dict:
-    return json.loads((REPO_ROOT / "notebooks" / name / f"{name}.ipynb").read_text(encoding="utf-8"))
-
-
-def solution_answers(name: str = NB) -> dict:
-    nb = json.loads((REPO_ROOT / "solutions" / name / f"{name}.ipynb").read_text(encoding="utf-8"))
-    return {_gid(c): _src(c) for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
-
-
-def notebook(answers: dict | None = None, name: str = NB, edit=None) -> dict:
-    """The release with some answer cells replaced (``answers``: grade_id -> source)."""
-    nb = release(name)
-    for cell in nb["cells"]:
-        if answers and _gid(cell) in answers:
-            cell["source"] = answers[_gid(cell)]
-    if edit:
-        edit(nb)
-    return nb
-
-
-def honest(**extra) -> dict:
-    return notebook({**solution_answers(), **extra})
-
-
 CE_SOLUTION = solution_answers()["cross_entropy"] if (REPO_ROOT / "solutions" / NB).exists() else ""
-WRONG_CE = "def cross_entropy(inputs, targets):\n    return torch.zeros(()) + 0.5\n"
-NAIVE_CE = '''def cross_entropy(inputs, targets):
-    """No max shift: overflows for large logits."""
-    log_normaliser = torch.log(torch.exp(inputs).sum(dim=-1))
-    target_logit = inputs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
-    return (log_normaliser - target_logit).mean()
-'''
 INPLACE_CE = '''def cross_entropy(inputs, targets):
     """Shifts the caller's tensor in place (when it does not require grad)."""
     peak = inputs.max(dim=-1, keepdim=True).values
@@ -136,14 +93,14 @@ def _steal():
 
 def _drop(gid):
     def edit(nb):
-        nb["cells"] = [c for c in nb["cells"] if _gid(c) != gid]
+        nb["cells"] = [c for c in nb["cells"] if grade_id(c) != gid]
     return edit
 
 
 def _edit_test(gid, new_source):
     def edit(nb):
         for c in nb["cells"]:
-            if _gid(c) == gid:
+            if grade_id(c) == gid:
                 c["source"] = new_source
     return edit
 
@@ -151,22 +108,17 @@ def _edit_test(gid, new_source):
 def _retag(gid):
     def edit(nb):
         for c in nb["cells"]:
-            if _gid(c) == gid:
+            if grade_id(c) == gid:
                 c["metadata"]["nbgrader"].update(grade=False, points=100)
     return edit
 
 
 def _insert_after(gid, source):
     def edit(nb):
-        index = next(i for i, c in enumerate(nb["cells"]) if _gid(c) == gid)
+        index = next(i for i, c in enumerate(nb["cells"]) if grade_id(c) == gid)
         nb["cells"].insert(index + 1, {"cell_type": "code", "execution_count": None, "id": "extra-cell",
                                        "metadata": {}, "outputs": [], "source": source})
     return edit
-
-
-def _write(path: Path, nb: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
 
 
 FORK_BOMB = '''import os, time
@@ -236,7 +188,7 @@ except OSError:
         "networker": honest(cross_entropy=network),
     }
     for student, nb in students.items():
-        _write(subs / student / f"{NB}.ipynb", nb)
+        write_notebook(subs / student / f"{NB}.ipynb", nb)
     # other layouts
     (subs / "corrupt").mkdir()
     (subs / "corrupt" / f"{NB}.ipynb").write_text(json.dumps(honest())[:5000], encoding="utf-8")
@@ -252,11 +204,11 @@ except OSError:
         link.external_attr = (0o120777 << 16)
         archive.writestr(link, "/etc/passwd")
     (subs / "zipslip.zip").write_bytes(buffer.getvalue())
-    _write(subs / "submitted" / "nbstyle" / NB / f"{NB}.ipynb", honest())
+    write_notebook(subs / "submitted" / "nbstyle" / NB / f"{NB}.ipynb", honest())
     (subs / "absent").mkdir()
     (subs / "absent" / "readme.txt").write_text("I forgot", encoding="utf-8")
-    _write(subs / "bad name!" / f"{NB}.ipynb", honest())
-    _write(root / "elsewhere" / f"{NB}.ipynb", honest())
+    write_notebook(subs / "bad name!" / f"{NB}.ipynb", honest())
+    write_notebook(root / "elsewhere" / f"{NB}.ipynb", honest())
     (subs / "linked").symlink_to(root / "elsewhere")
     (subs / "stray.txt").write_text("not a submission", encoding="utf-8")
 
@@ -276,37 +228,6 @@ except OSError:
     # students whose answer cells are the same up to names, whitespace and comments
     similar = sorted(["honest", "copycat", "forkbomb", "deleter", "retagger", "zipped", "nbstyle", "naive", "editor"])
     return {"subs": subs, "rows": rows, "escape": escape_targets + [root / "escaped-rel"], "similar": similar}
-
-
-def read_grades(out: Path) -> dict:
-    with open(out / "grades.csv", newline="", encoding="utf-8") as handle:
-        return {(r["student_id"], r["notebook"]): r for r in csv.DictReader(handle)}
-
-
-def read_integrity(out: Path) -> list[dict]:
-    with open(out / "integrity.csv", newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
-def sandbox_processes(uid: int | None = None) -> list[int]:
-    """PIDs of processes running as sandbox uid ``uid``; without it, as any sandbox uid whose lease has
-    been given back: what a finished notebook left behind (another test may be grading beside this one)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            status = Path(f"/proc/{entry}/status").read_text()
-        except OSError:
-            continue
-        owner = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
-        if uid is not None:
-            wanted = owner == uid
-        else:
-            wanted = uids.SANDBOX_UID_BASE <= owner < uids.SANDBOX_UID_BASE + uids.UID_COUNT and not uids.is_leased(owner)
-        if wanted:
-            found.append(int(entry))
-    return found
 
 
 # ---------------------------------------------------------------------------
@@ -486,7 +407,7 @@ def test_jobs_1_equals_jobs_2_and_reruns_are_identical(graded, klass, tmp_path):
     # a changed submission is graded again (no stale score)
     changed = tmp_path / "changed"
     shutil.copytree(klass["subs"], changed, symlinks=True)
-    _write(changed / "blank" / f"{NB}.ipynb", honest())
+    write_notebook(changed / "blank" / f"{NB}.ipynb", honest())
     shutil.copytree(out, tmp_path / "jobs1-copy")
     grade_class(changed, tmp_path / "jobs1-copy", jobs=1, options=OPTIONS, names=[NB], progress=False)
     grades = read_grades(tmp_path / "jobs1-copy")
@@ -549,7 +470,7 @@ def test_shards_merge_to_the_whole(graded, klass, tmp_path):
 @needs_root
 def test_grade_notebook_api(tmp_path):
     path = tmp_path / f"{NB}.ipynb"
-    _write(path, honest(cross_entropy=NAIVE_CE))
+    write_notebook(path, honest(cross_entropy=NAIVE_CE))
     result = grade_notebook(path, limits=LIMITS)
     assert (result.score, result.max_score, result.status) == (4, 5, "graded")
     assert {t.grade_id: t.score for t in result.tests} == {
@@ -564,7 +485,7 @@ def test_the_graders_thread_count_does_not_change_a_grade(tmp_path):
     """Notebook 07 trains a model in a setup section on both sides and compares weights exactly: the
     grader's side must do the sandbox's arithmetic whatever threads the instructor's shell gives it."""
     name = "07_checkpointing"
-    _write(tmp_path / "subs" / "honest" / f"{name}.ipynb", notebook(solution_answers(name), name=name))
+    write_notebook(tmp_path / "subs" / "honest" / f"{name}.ipynb", notebook(solution_answers(name), name=name))
     threads = torch.get_num_threads()
     torch.set_num_threads(2)  # as a grader started without OMP_NUM_THREADS=1 on a multi-core machine
     try:
@@ -580,8 +501,8 @@ def test_every_released_notebook_honest_full_blank_not(tmp_path):
     """Each released notebook (01 and whatever others exist) with reference answers and blank."""
     subs = tmp_path / "subs"
     for name in RELEASED:  # later notebooks load earlier answers from the student's own notebooks
-        _write(subs / "honest" / f"{name}.ipynb", notebook(solution_answers(name), name=name))
-        _write(subs / "blank" / f"{name}.ipynb", release(name))
+        write_notebook(subs / "honest" / f"{name}.ipynb", notebook(solution_answers(name), name=name))
+        write_notebook(subs / "blank" / f"{name}.ipynb", release(name))
     grade_class(subs, tmp_path / "out", options=GradeOptions(limits=Limits(cell_timeout=60, memory_gb=4)),
                 names=RELEASED, progress=False)
     grades = read_grades(tmp_path / "out")
@@ -637,8 +558,8 @@ def postgres(tmp_path):
 @needs_root
 def test_postgresql_gradebook(postgres, tmp_path):
     subs = tmp_path / "subs"
-    _write(subs / "honest" / f"{NB}.ipynb", honest())
-    _write(subs / "naive" / f"{NB}.ipynb", honest(cross_entropy=NAIVE_CE))
+    write_notebook(subs / "honest" / f"{NB}.ipynb", honest())
+    write_notebook(subs / "naive" / f"{NB}.ipynb", honest(cross_entropy=NAIVE_CE))
     for _ in range(2):  # twice: re-grading replaces
         grade_class(subs, tmp_path / "out", options=OPTIONS, names=[NB], db_url=postgres, progress=False, force=True)
     from nbgrader.api import Gradebook
@@ -657,7 +578,7 @@ def test_without_isolation_limits_and_cleanup_still_hold(tmp_path):
     spawn = (f"import os, time\npid = os.fork()\nif pid == 0:\n    time.sleep(600)\n    os._exit(0)\n"
              f"open({str(pid_file)!r}, 'w').write(str(pid))\nwhile True:\n    pass\n")
     path = tmp_path / "nb" / f"{NB}.ipynb"
-    _write(path, honest(cross_entropy=spawn))  # the first answer cell: no honest cell races the short clock
+    write_notebook(path, honest(cross_entropy=spawn))  # the first answer cell: no honest cell races the short clock
     short = Limits(notebook_timeout=60.0, cell_timeout=3.0, memory_gb=1.0, max_processes=32)
     result = grade_notebook(path, limits=short, isolate=False)
     assert (result.score, result.status) == (0, "timeout")
@@ -681,7 +602,7 @@ def test_endless_loop_times_out(tmp_path):
     """A cell that never ends: status timeout, whatever the speed of the machine (the loop is the
     first answer cell, so no honest cell races the short clock)."""
     subs = tmp_path / "subs"
-    _write(subs / "loops" / f"{NB}.ipynb", honest(cross_entropy="while True:\n    pass\n"))
+    write_notebook(subs / "loops" / f"{NB}.ipynb", honest(cross_entropy="while True:\n    pass\n"))
     short = GradeOptions(limits=Limits(notebook_timeout=60.0, cell_timeout=3.0, memory_gb=1.0, max_processes=32))
     grade_class(subs, tmp_path / "out", options=short, names=[NB], progress=False)
     report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))

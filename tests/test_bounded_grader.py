@@ -30,7 +30,7 @@ from autograder.grade import GradeOptions, grade_class, load_course
 from autograder.pipeline import grade_one
 from autograder.sandbox import Limits, SandboxEnded
 
-from test_autograder import _write, notebook, read_grades, solution_answers
+from _support import notebook, read_grades, solution_answers, write_notebook
 
 pytestmark = pytest.mark.xdist_group("autograder")  # starts sandboxes and checker workers
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="a memory cgroup needs root")
@@ -263,9 +263,9 @@ def grader_attack_class(tmp_path_factory):
         name = want["notebook"]
         names.add(name)
         answers = {**solution_answers(name), want["answer"]: (GRADER_ATTACKS / f"{attack}.py").read_text("utf-8")}
-        _write(root / "subs" / attack / f"{name}.ipynb", notebook(answers, name=name))
+        write_notebook(root / "subs" / attack / f"{name}.ipynb", notebook(answers, name=name))
     for name in names:
-        _write(root / "subs" / f"honest_{name}" / f"{name}.ipynb", notebook(solution_answers(name), name=name))
+        write_notebook(root / "subs" / f"honest_{name}" / f"{name}.ipynb", notebook(solution_answers(name), name=name))
     # As root, isolated: the checker worker then shares its notebook's memory cgroup, one --memory for
     # both. 20 s per section is far above what an honest check of notebook 07 needs on a busy machine.
     limits = Limits(notebook_timeout=300.0, cell_timeout=20.0, memory_gb=0.5, max_processes=64)

@@ -23,7 +23,7 @@ from autograder.grade import GradeOptions, grade_class
 from autograder.outputs import feedback_index_html, cell_description
 from autograder.scoring import NotebookResult
 
-from test_autograder import LIMITS, NB, NAIVE_CE, WRONG_CE, _write, honest, read_grades, release
+from _support import LIMITS, NAIVE_CE, NB, WRONG_CE, honest, read_grades, release, write_notebook
 
 pytestmark = pytest.mark.xdist_group("autograder")
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox's namespaces, chroot and uid switch need root")
@@ -38,17 +38,17 @@ def _age(path: Path, seconds_ago: float) -> None:
 def handed_in(tmp_path_factory):
     root = tmp_path_factory.mktemp("feedback")
     subs = root / "subs"
-    _write(subs / "renamed" / f"{NB}-Copy1.ipynb", honest())
-    _write(subs / "twice" / f"{NB}.ipynb", release())
-    _write(subs / "twice" / f"{NB} (1).ipynb", honest(cross_entropy=NAIVE_CE))
+    write_notebook(subs / "renamed" / f"{NB}-Copy1.ipynb", honest())
+    write_notebook(subs / "twice" / f"{NB}.ipynb", release())
+    write_notebook(subs / "twice" / f"{NB} (1).ipynb", honest(cross_entropy=NAIVE_CE))
     _age(subs / "twice" / f"{NB}.ipynb", 3600)
-    _write(subs / "untitled" / "Untitled.ipynb", {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
-    _write(subs / "untitled" / "<b>bold</b>.ipynb", {"cells": []})
+    write_notebook(subs / "untitled" / "Untitled.ipynb", {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    write_notebook(subs / "untitled" / "<b>bold</b>.ipynb", {"cells": []})
     (subs / "piped").mkdir(parents=True)
     os.mkfifo(subs / "piped" / f"{NB}.ipynb")
-    _write(subs / "piped" / "Untitled1.ipynb", honest())
-    _write(subs / "blank" / f"{NB}.ipynb", release())
-    _write(subs / "wrong" / f"{NB}.ipynb", honest(cross_entropy=WRONG_CE))
+    write_notebook(subs / "piped" / "Untitled1.ipynb", honest())
+    write_notebook(subs / "blank" / f"{NB}.ipynb", release())
+    write_notebook(subs / "wrong" / f"{NB}.ipynb", honest(cross_entropy=WRONG_CE))
     return subs
 
 

@@ -32,7 +32,7 @@ from autograder.sandbox import Limits, SandboxEnded, SandboxSpec, Session
 from autograder.sandbox import uids
 from autograder.sandbox.uids import SANDBOX_UID_BASE
 
-from test_autograder import NB, _write, honest, read_grades, read_integrity, release, sandbox_processes
+from _support import NB, honest, read_grades, read_integrity, release, sandbox_processes, write_notebook
 
 HOSTILE = Path(__file__).parent / "hostile"
 pytestmark = pytest.mark.xdist_group("autograder")  # counts sandbox processes: not beside another grading
@@ -70,10 +70,10 @@ def hostile_class(tmp_path_factory):
         pytest.skip("notebook 01 is not released")
     root = tmp_path_factory.mktemp("hostile")
     for name in ATTACKS:
-        _write(root / "subs" / name / f"{NB}.ipynb",
+        write_notebook(root / "subs" / name / f"{NB}.ipynb",
                honest(cross_entropy=_attack_source(name),
                       perplexity=_stub("perplexity")))
-    _write(root / "subs" / "blank" / f"{NB}.ipynb", release())
+    write_notebook(root / "subs" / "blank" / f"{NB}.ipynb", release())
     for path in ESCAPES:
         assert not path.exists()
     out = root / "out"

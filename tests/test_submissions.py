@@ -21,7 +21,7 @@ import pytest
 from autograder.course import REPO_ROOT
 from autograder.submissions import discover, matching_assignment, signatures_of
 
-from test_autograder import NB, _write, honest, release
+from _support import NB, honest, release, write_notebook
 
 OTHER = "02_sgd"
 NAMES = [NB, OTHER]
@@ -55,7 +55,7 @@ def test_signatures_are_the_grade_ids_no_other_notebook_has(signatures):
 
 @pytest.mark.parametrize("name", [f"{NB}-Copy1.ipynb", f"{NB} (1).ipynb", "Untitled.ipynb", "hw/notebook.ipynb"])
 def test_a_notebook_under_another_name_is_matched_by_its_cells(tmp_path, signatures, name):
-    _write(tmp_path / "alice" / name, honest())
+    write_notebook(tmp_path / "alice" / name, honest())
     sub = discover(tmp_path, NAMES, signatures).submissions["alice"]
     assert list(sub.notebooks) == [NB] and json.loads(sub.notebooks[NB]) == honest()
     assert sub.files[NB] == name
@@ -87,8 +87,8 @@ def test_matching_needs_more_than_half_of_one_notebooks_ids(signatures):
 
 
 def test_of_two_copies_the_newest_is_graded_and_both_are_named(tmp_path, signatures):
-    _write(tmp_path / "bob" / f"{NB}.ipynb", release())
-    _write(tmp_path / "bob" / f"{NB}-Copy1.ipynb", honest())
+    write_notebook(tmp_path / "bob" / f"{NB}.ipynb", release())
+    write_notebook(tmp_path / "bob" / f"{NB}-Copy1.ipynb", honest())
     _age(tmp_path / "bob" / f"{NB}.ipynb", 3600)
     sub = discover(tmp_path, NAMES, signatures).submissions["bob"]
     assert json.loads(sub.notebooks[NB]) == honest() and sub.files[NB] == f"{NB}-Copy1.ipynb"
@@ -155,12 +155,12 @@ def _discover_in_a_subprocess(root: Path) -> dict:
 
 def test_fifos_sockets_and_links_are_never_opened(tmp_path):
     subs = tmp_path / "subs"
-    _write(subs / "frank" / f"{NB}.ipynb", honest())
+    write_notebook(subs / "frank" / f"{NB}.ipynb", honest())
     os.mkfifo(subs / "frank" / f"{OTHER}.ipynb")  # opening this for reading would wait for a writer forever
     (subs / "gina").mkdir()
     os.mkfifo(subs / "gina" / "Untitled.ipynb")
     os.mkfifo(subs / "henry.zip")
-    _write(tmp_path / "elsewhere.ipynb", honest())
+    write_notebook(tmp_path / "elsewhere.ipynb", honest())
     (subs / "ida").mkdir()
     (subs / "ida" / f"{NB}.ipynb").symlink_to(tmp_path / "elsewhere.ipynb")
     server = socket.socket(socket.AF_UNIX)
