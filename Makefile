@@ -70,7 +70,7 @@ test: $(STAMP)
 
 ## make test-busy: the grader's tests while `nproc` processes keep every core busy (so that the
 ## expected statuses must not depend on the machine's speed). BUSY_TESTS picks the test files.
-BUSY_TESTS ?= tests/test_autograder.py tests/test_hostile.py
+BUSY_TESTS ?= tests/test_autograder.py tests/test_hostile.py tests/test_bounded_grader.py tests/test_sandbox_isolation.py
 test-busy: $(STAMP)
 	@burners=""; for i in $$(seq $$(nproc)); do $(PY) -c 'while True: pass' & burners="$$burners $$!"; done; \
 	trap 'kill $$burners 2>/dev/null' EXIT INT TERM; \
