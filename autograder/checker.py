@@ -45,7 +45,7 @@ from . import protocol
 from .sandbox import Limits, SandboxEnded, cgroup, fork_context, read_frame, start_fork_server, write_frame
 from .sections import execute, seed_everything, use_section_threads
 
-__all__ = ["Checker", "HostOutcome", "cell_seed", "course_secret", "run_host_section", "seed_everything"]
+__all__ = ["Checker", "HostOutcome", "cell_seed", "course_secret", "run_host_section", "secret_id"]
 
 _WORKERS = itertools.count()  # names each worker's memory cgroup
 
