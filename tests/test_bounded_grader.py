@@ -162,7 +162,7 @@ def test_no_lock_is_shared_or_outlives_a_killed_checker():
             assert other.run("assert 1 + 1 == 2", "other").error_type == ""
         assert thread.is_alive() and not ended  # still spinning: the other check did not wait for it
     finally:
-        spinning._process.kill()  # as at a deadline
+        spinning._kill()  # as at a deadline
     thread.join(60)
     assert [e.kind for e in ended] == ["crash"]
     spinning.close()
