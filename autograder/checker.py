@@ -328,6 +328,7 @@ class Checker:
         self._shared_cgroup = memory_cgroup  # the notebook's own (Session.memory_cgroup): one --memory for both
         self._provided = provided
         self._helpers = [(grade_id, s.kind, s.source) for grade_id, s in helper_sections]
+        self._helper_ids = {grade_id for grade_id, _ in helper_sections}
         self.limits = limits
         self._slot = slot
         self._pidfd: int | None = None  # the worker's process handle (a pidfd: never a reused pid)
@@ -449,7 +450,16 @@ class Checker:
                                         f"({protocol.safe_text(reply['protocol_error'], 300)})")
 
     def run(self, source: str, name: str, seed: int | None = None) -> HostOutcome:
-        """One setup or check section of graded cell ``name``."""
+        """One setup or check section of graded cell ``name``.
+
+        A helper cell's sections already ran in the base namespace every cell starts from (its
+        errors are :attr:`error`), so they are not run again: a helper may compute once for the
+        whole class what later checks read (a count of GPT-2 XL, say).
+        """
+        if name in self._helper_ids:
+            if self._conn is None:
+                self._start()
+            return HostOutcome()
         reply = self._exchange({"op": "run", "source": source, "name": name, "seed": seed}, name)
         return HostOutcome(protocol.safe_text(reply.get("error_type", ""), 200),
                            protocol.safe_text(reply.get("error", ""), MAX_OUTCOME_CHARS),
