@@ -124,13 +124,14 @@ def _is_memory_error(exc: BaseException) -> bool:
     return isinstance(exc, RuntimeError) and ("can't allocate memory" in text or "not enough memory" in text)
 
 
-def run_host_section(source: str, namespace: dict, name: str, seed: int | None = None) -> HostOutcome:
+def run_host_section(source: str, namespace: dict, name: str, seed: int | None = None,
+                     cell_seed: int | None = None) -> HostOutcome:
     """Execute one setup or check section in this process; its exception, if any, is the failure message."""
     out = io.StringIO()
     outcome = HostOutcome()
     use_section_threads()  # the sandbox's arithmetic, bit for bit (see SECTION_THREADS)
     if seed is not None:
-        seed_everything(seed)
+        seed_everything(seed, cell_seed)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
             execute(source, namespace, f"<check {name}>")
@@ -197,7 +198,8 @@ def _serve(conn, base: dict) -> None:
             except MemoryError:
                 reply = {"memory": True}
         elif op == "run":
-            outcome = run_host_section(message["source"], namespace, message["name"], message.get("seed"))
+            outcome = run_host_section(message["source"], namespace, message["name"], message.get("seed"),
+                                       message.get("cell_seed"))
             reply = {"error_type": outcome.error_type, "error": outcome.error[:MAX_OUTCOME_CHARS],
                      "stdout": outcome.stdout[:MAX_OUTCOME_CHARS], "memory": outcome.memory}
         else:
@@ -449,8 +451,8 @@ class Checker:
             raise SandboxEnded("crash", f"the sandbox broke the protocol in cell {name} "
                                         f"({protocol.safe_text(reply['protocol_error'], 300)})")
 
-    def run(self, source: str, name: str, seed: int | None = None) -> HostOutcome:
-        """One setup or check section of graded cell ``name``.
+    def run(self, source: str, name: str, seed: int | None = None, cell_seed: int | None = None) -> HostOutcome:
+        """One setup or check section of graded cell ``name`` (``cell_seed``: see :mod:`lmtrain.seeds`).
 
         A helper cell's sections already ran in the base namespace every cell starts from (its
         errors are :attr:`error`), so they are not run again: a helper may compute once for the
@@ -460,7 +462,8 @@ class Checker:
             if self._conn is None:
                 self._start()
             return HostOutcome()
-        reply = self._exchange({"op": "run", "source": source, "name": name, "seed": seed}, name)
+        reply = self._exchange({"op": "run", "source": source, "name": name, "seed": seed, "cell_seed": cell_seed},
+                               name)
         return HostOutcome(protocol.safe_text(reply.get("error_type", ""), 200),
                            protocol.safe_text(reply.get("error", ""), MAX_OUTCOME_CHARS),
                            protocol.safe_text(reply.get("stdout", ""), MAX_OUTCOME_CHARS))

@@ -159,10 +159,11 @@ class _Runner:
             if failed:
                 break
             # both sides seed every section alike: a setup builds the same inputs here and there, and
-            # the student's code draws the same numbers on every re-grade
+            # the student's code draws the same numbers on every re-grade; the cell's own seed goes
+            # along, for the generators all its sections share (lmtrain.seeds)
             section_seed = (seed + index) % 2**31
             if section.kind in ("setup", "check"):
-                host = self.checker.run(section.source, name, seed=section_seed)
+                host = self.checker.run(section.source, name, seed=section_seed, cell_seed=seed)
                 outcome.sections.append(SectionOutcome(section.kind, section.hidden, section.description, "grader",
                                                        host.error_type, host.error, [], host.stdout,
                                                        after_hidden=self.hidden_sent))
@@ -171,7 +172,8 @@ class _Runner:
                 after_hidden = self.hidden_sent
                 self.hidden_sent = self.hidden_sent or section.hidden
                 exports = [n for n in test.exports(index) if n not in self.checker.base_names]
-                reply = self._sandbox({"source": section.source, "seed": section_seed}, name, exports)
+                reply = self._sandbox({"source": section.source, "seed": section_seed, "cell_seed": seed},
+                                      name, exports)
                 if section.kind == "drive" or reply.error_type:
                     outcome.sections.append(self._outcome(section.kind, section.hidden, section.description, reply,
                                                           after_hidden))
