@@ -56,6 +56,7 @@ _PRELOAD = [
     "lmtrain.checking", "lmtrain.loader", "lmtrain.model", "lmtrain.parts",
     "autograder.protocol", "autograder.sections", "autograder.sandbox", "autograder.sandbox.session",
     "autograder.sandbox.runner", "autograder.sandbox.tamper", "autograder.sandbox.seccomp", "autograder.checker",
+    "autograder.sandbox.warmup",  # last: PyTorch's first-use set-up, once for every process forked from here
 ]
 
 _context = None
