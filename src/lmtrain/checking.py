@@ -177,11 +177,16 @@ class _DispatchRecorder(TorchDispatchMode):
         self._ops = ops
         self._hits = hits
         self._excused = excused
+        # every op of the block passes through here: its name is looked up once per overload
+        # (a dict keyed by the overload object), not once per call
+        self._forbidden: dict = {}
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        name = func.name()
-        if name in self._ops and not self._excused(sys._getframe(1)):
-            self._hits.append(name)
+        forbidden = self._forbidden.get(func)
+        if forbidden is None:
+            forbidden = self._forbidden[func] = func.name() in self._ops
+        if forbidden and not self._excused(sys._getframe(1)):
+            self._hits.append(func.name())
         return func(*args, **(kwargs or {}))
 
 
@@ -203,6 +208,7 @@ def _starters() -> tuple:
 
 
 _STARTERS = _starters()
+_STARTER_IDS = frozenset(map(id, _STARTERS))
 
 
 def _codes_of(functions) -> frozenset:
@@ -242,16 +248,20 @@ def _watch_for_builtins(task: str, other_tasks=()):
         # a built-in called by the answer to another task is that task's to answer for
         return _inside(frame, elsewhere)
 
+    # Called for every Python and C call in the block, so by identity in sets: an id stands for the
+    # object while it lives, and these live as long as the module (c_functions, _STARTERS) does.
+    c_ids = frozenset(map(id, c_functions))
+
     def profile(frame, event, arg):
         if event == "call":
             code = frame.f_code
             if (code in codes or code.co_filename in files) and not excused(frame.f_back):
                 hits.append(f"{code.co_filename.rsplit('/', 1)[-1]}:{code.co_name}")
         elif event == "c_call":
-            if c_functions and any(arg is fn for fn in c_functions):
+            if id(arg) in c_ids:
                 if not excused(frame):
                     hits.append(getattr(arg, "__name__", repr(arg)))
-            elif any(arg is fn for fn in _STARTERS):
+            elif id(arg) in _STARTER_IDS:
                 started.append(getattr(arg, "__name__", repr(arg)))
 
     previous = sys.getprofile()
