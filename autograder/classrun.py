@@ -21,7 +21,8 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from lmtrain.notebook import cells_of
@@ -31,15 +32,36 @@ from .course import RELEASE_DIR, REPO_ROOT, SOURCE_DIR, assignments
 from .formgrader import FOLDERS, write_formgrader_notebooks
 from .grading_key import PARTS, changed_parts, key_of, pair_key, pair_parts, run_key, run_parts
 from .outputs import load_state, render, state_path, summary_table, write_atomic
-from .pipeline import GradeOptions, grade_one, released
+from .pipeline import GradeOptions, Placement, grade_one, released
 from .plan import SourceNotebook
 from .sandbox import Limits, start_fork_server
 from .scoring import NotebookResult
 from .submissions import Discovery, Submission, discover, signatures_of
 
-__all__ = ["grade_class", "grade_notebook", "load_course", "merge_outputs", "shard_of", "run_key", "pair_key"]
+__all__ = ["OutputOptions", "RunOptions", "grade_class", "grade_notebook", "load_course", "merge_outputs", "shard_of",
+           "run_key", "pair_key"]
 
 log = logging.getLogger("autograder.grade")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Which (student, notebook) pairs a class run grades, and how."""
+
+    jobs: int = 1  # notebooks graded at once, each in its own sandbox
+    names: Sequence[str] | None = None  # the notebooks to grade (None: every released one)
+    shard: tuple[int, int] | None = None  # (index, count): only the students of that shard (see shard_of)
+    force: bool = False  # grade again the pairs whose saved grade has the current key
+    progress: bool = True  # a progress bar on stderr
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """What a class run writes besides grades.csv, report.json, integrity.csv and the feedback."""
+
+    formats: tuple[str, ...] = ("csv",)  # "gradescope" adds each student's results.json
+    db_url: str | None = None  # the nbgrader gradebook (None: OUT/gradebook.db; "none": no gradebook)
+    formgrader: str | Path | None = None  # a course folder that gets the graded notebooks for formgrader
 
 
 def load_course(root: Path = REPO_ROOT, names: list[str] | None = None) -> dict[str, SourceNotebook]:
@@ -91,7 +113,7 @@ def grade_notebook(path: str | Path, assignment: str | None = None, *, course_ro
     notebooks[assignment] = path.read_bytes()
     start_fork_server()
     options = GradeOptions(limits=limits, isolate=isolate, course_root=Path(course_root), secret=course_secret())
-    return grade_one(course, assignment, "student", notebooks, options=options, forbidden=[])
+    return grade_one(course, assignment, "student", notebooks, options=options)
 
 
 
@@ -118,27 +140,22 @@ def grade_class(
     submissions: str | Path,
     out: str | Path,
     *,
-    jobs: int = 1,
     options: GradeOptions = GradeOptions(),
-    names: list[str] | None = None,
-    shard: tuple[int, int] | None = None,
-    db_url: str | None = None,
-    formats: tuple = ("csv",),
-    progress: bool = True,
-    force: bool = False,
-    formgrader: str | Path | None = None,
+    run: RunOptions = RunOptions(),
+    output: OutputOptions = OutputOptions(),
 ) -> list[NotebookResult]:
     """Grade every student under ``submissions`` into ``out``; returns the rendered results.
 
-    ``formgrader``: a course folder (the instructor lab's is the repository) that gets the graded
-    notebooks where formgrader opens them (:mod:`autograder.formgrader`); give ``db_url`` its gradebook.
+    ``output.formgrader``: a course folder (the instructor lab's is the repository) that gets the graded
+    notebooks where formgrader opens them (:mod:`autograder.formgrader`); give ``output.db_url`` its gradebook.
     """
+    jobs, shard, formats, db_url, formgrader = run.jobs, run.shard, output.formats, output.db_url, output.formgrader
     submissions, out = Path(submissions).resolve(), Path(out).resolve()
     previous_umask = os.umask(0o077)  # every output (the gradebook and the log included) owner-only
     out.mkdir(parents=True, exist_ok=True)
     handler = _setup_log(out)
     try:
-        course = load_course(options.course_root, names)
+        course = load_course(options.course_root, list(run.names) if run.names else None)
         log.info("grading %s into %s: notebooks %s, jobs %d, shard %s", submissions, out, ", ".join(course), jobs, shard)
         found = _discover(submissions, options.course_root, course)
         for message in found.warnings:
@@ -163,7 +180,7 @@ def grade_class(
             sub = found.submissions[student]
             parts = pair_parts(this_run, assignment, sub.notebooks)
             state = load_state(state_path(out, student, assignment))
-            if state is not None and state.get("key") == key_of(parts) and not force:
+            if state is not None and state.get("key") == key_of(parts) and not run.force:
                 _refresh_files(out, state, sub, student, assignment)
                 continue
             todo.append((student, assignment, parts, state))
@@ -177,7 +194,7 @@ def grade_class(
             forbidden.append(str(database if at_top else database.parent))
         if formgrader is not None:
             forbidden += [str((Path(formgrader) / folder).resolve()) for folder in FOLDERS]
-        regrades = _run_pairs(todo, found.submissions, course, out, jobs, options, forbidden, progress)
+        regrades = _run_pairs(todo, found.submissions, course, out, jobs, options, tuple(forbidden), run.progress)
         results = render(out, course, pairs, formats=formats, db_url=db_url)
         if formgrader is not None:
             write_formgrader_notebooks(Path(formgrader), course, results,
@@ -243,8 +260,8 @@ def _regrade_summary(regrades: list[tuple[str, str, float, float]]) -> str:
             f"{len(regrades) - up - down} kept their score (regrade.csv says which tests and why)")
 
 
-def _run_pairs(todo, submissions: dict, course, out: Path, jobs: int, options: GradeOptions, forbidden,
-               progress: bool) -> list[tuple[str, str, float, float]]:
+def _run_pairs(todo, submissions: dict, course, out: Path, jobs: int, options: GradeOptions,
+               forbidden: tuple[str, ...], progress: bool) -> list[tuple[str, str, float, float]]:
     """Grade and save each pair; returns (student, notebook, old score, new score) of every re-grade."""
     if not todo:
         return []
@@ -268,7 +285,7 @@ def _run_pairs(todo, submissions: dict, course, out: Path, jobs: int, options: G
             sub: Submission = submissions[student]
             started = time.monotonic()
             result = grade_one(course, assignment, student, sub.notebooks, sub.problems, options=options,
-                               slot=slot, workroot=workroot, forbidden=forbidden)
+                               placement=Placement(slot, workroot, forbidden))
             for name, value in _found_files(sub, assignment).items():
                 setattr(result, name, value)
             for note in result.notes:

@@ -8,10 +8,10 @@ script. The work is done by :mod:`autograder.pipeline` (one notebook),
 
 from __future__ import annotations
 
-from .classrun import grade_class, grade_notebook, load_course, merge_outputs, shard_of
+from .classrun import OutputOptions, RunOptions, grade_class, grade_notebook, load_course, merge_outputs, shard_of
 from .grading_key import pair_key, run_key
 from .outputs import feedback_html, gradescope_results, render, summary_table, write_gradebook
-from .pipeline import GradeOptions, grade_one, released
+from .pipeline import GradeOptions, Placement, grade_one, released
 from .sandbox import Limits
 from .scoring import STATUSES, NotebookResult, TestResult
 
@@ -19,6 +19,9 @@ __all__ = [
     "GradeOptions",
     "Limits",
     "NotebookResult",
+    "OutputOptions",
+    "Placement",
+    "RunOptions",
     "STATUSES",
     "TestResult",
     "feedback_html",

@@ -26,7 +26,7 @@ from .plan import (NotebookFormatError, SourceNotebook, answer_fingerprint, is_u
 from .sandbox import Limits, SandboxEnded, SandboxSpec, Session
 from .scoring import CellOutcome, NotebookResult, NotebookRun, SectionOutcome, Status, TestResult, TestStatus, score
 
-__all__ = ["GradeOptions", "grade_one", "released", "release_files"]
+__all__ = ["GradeOptions", "Placement", "grade_one", "released", "release_files"]
 
 log = logging.getLogger("autograder.grade")
 
@@ -39,6 +39,15 @@ class GradeOptions:
     isolate: bool = True
     course_root: Path = REPO_ROOT
     secret: bytes | None = None  # the course secret every hidden input derives from (None: published seeds)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one notebook is graded: which of the run's sandboxes, in which folder, hiding what."""
+
+    slot: int = 0  # which of the run's parallel sandboxes (its uid, cgroup and staging folder)
+    workroot: Path | None = None  # the run's staging folder (None: a temporary one, removed afterwards)
+    forbidden: tuple[str, ...] = ()  # paths hidden from the sandbox besides the course's own (outputs, submissions)
 
 
 def released(root: Path) -> list[str]:
@@ -216,9 +225,7 @@ def grade_one(
     problems: dict | None = None,
     *,
     options: GradeOptions | None = None,
-    slot: int = 0,
-    workroot: Path | None = None,
-    forbidden: list[str] = (),
+    placement: Placement | None = None,
     feedback: bool = True,
 ) -> NotebookResult:
     """Grade ``notebooks[assignment]`` (raw bytes) of ``student``; other notebooks feed load_answers.
@@ -230,17 +237,17 @@ def grade_one(
     result with status ``error`` and the reason (the traceback goes to the log).
     """
     options = options or GradeOptions()
+    placement = placement or Placement()
     source = course[assignment]
     try:
-        return _grade_one(course, assignment, student, notebooks, problems or {}, options, slot, workroot, forbidden,
-                          feedback)
+        return _grade_one(course, assignment, student, notebooks, problems or {}, options, placement, feedback)
     except Exception:  # noqa: BLE001 - the class must finish; the log names the student and notebook
         log.error("grading %s/%s failed:\n%s", student, assignment, traceback.format_exc())
         return _empty_result(student, source, Status.ERROR, "the grader failed on this notebook (see grading.log)")
 
 
-def _grade_one(course, assignment, student, notebooks, problems, options, slot, workroot, forbidden,
-               feedback) -> NotebookResult:
+def _grade_one(course, assignment, student, notebooks, problems, options: GradeOptions, placement: Placement,
+               feedback: bool) -> NotebookResult:
     source = course[assignment]
     if assignment not in notebooks:
         return _empty_result(student, source, Status.MISSING, "no notebook submitted")
@@ -252,8 +259,9 @@ def _grade_one(course, assignment, student, notebooks, problems, options, slot, 
     except NotebookFormatError as exc:
         return _empty_result(student, source, Status.ERROR, str(exc))
     plan = plan_submission(source, submitted)
-    own_tmp = workroot is None
-    workroot = Path(workroot or tempfile.mkdtemp(prefix="lmtrain-grade-"))
+    slot = placement.slot
+    own_tmp = placement.workroot is None
+    workroot = Path(placement.workroot or tempfile.mkdtemp(prefix="lmtrain-grade-"))
     slot_dir = workroot / f"slot-{slot}"
     staging, mount_point = slot_dir / "stage", slot_dir / "root"
     mount_point.mkdir(parents=True, exist_ok=True)
@@ -269,7 +277,7 @@ def _grade_one(course, assignment, student, notebooks, problems, options, slot, 
             slot=slot,
             isolate=options.isolate,
         )
-        hidden_forbidden = sorted({str(Path(p).resolve()) for p in forbidden} | {
+        hidden_forbidden = sorted({str(Path(p).resolve()) for p in placement.forbidden} | {
             str((root / d).resolve()) for d in (SOURCE_DIR, "tests", ".git")
         } | {str(workroot.resolve())})
         run = _run(plan.cells, source, spec, options, hidden_forbidden, include_hidden=True)

@@ -133,7 +133,7 @@ def profile_pipeline(name: str, reps: int) -> None:
     """Time the parts of grading one notebook in this process, by wrapping the pipeline's steps."""
     from autograder import checker, pipeline, sandbox
     from autograder.classrun import load_course
-    from autograder.pipeline import GradeOptions, grade_one
+    from autograder.pipeline import GradeOptions, Placement, grade_one
 
     spent = {"sandbox start (fork, namespaces, mounts, staging copy)": 0.0, "waiting for the sandbox's cells": 0.0,
              "grader-side setup/check sections (in the checker worker)": 0.0, "closing the sandbox": 0.0}
@@ -171,13 +171,13 @@ def profile_pipeline(name: str, reps: int) -> None:
     data = json.dumps(release).encode()
     work = Path(tempfile.mkdtemp(prefix="grade-profile-"))
     try:
-        grade_one(course, name, "warmup", {name: data}, options=GradeOptions(), workroot=work)
+        grade_one(course, name, "warmup", {name: data}, options=GradeOptions(), placement=Placement(workroot=work))
         for key in spent:
             spent[key] = 0.0
         started = time.perf_counter()
         for rep in range(reps):
             one = time.perf_counter()
-            grade_one(course, name, f"s{rep}", {name: data}, options=GradeOptions(), workroot=work)
+            grade_one(course, name, f"s{rep}", {name: data}, options=GradeOptions(), placement=Placement(workroot=work))
             print(f"  notebook {rep + 1}: {time.perf_counter() - one:.2f} s")
         total = (time.perf_counter() - started) / reps
     finally:

@@ -26,7 +26,7 @@ import torch
 from autograder import protocol, sandbox
 from autograder.checker import Checker, cell_seed, course_secret
 from autograder.course import REPO_ROOT
-from autograder.grade import GradeOptions, grade_class, load_course
+from autograder.grade import GradeOptions, RunOptions, grade_class, load_course
 from autograder.pipeline import grade_one
 from autograder.sandbox import Limits, SandboxEnded
 
@@ -271,8 +271,7 @@ def grader_attack_class(tmp_path_factory):
     limits = Limits(notebook_timeout=300.0, cell_timeout=20.0, memory_gb=0.5, max_processes=64)
     out = root / "out"
     options = GradeOptions(limits=limits, isolate=os.geteuid() == 0)
-    grade_class(root / "subs", out, jobs=2, options=options, names=sorted(names),
-                progress=False)
+    grade_class(root / "subs", out, options=options, run=RunOptions(jobs=2, names=sorted(names), progress=False))
     return {"out": out, "names": names}
 
 

@@ -26,7 +26,7 @@ import torch
 
 from autograder import protocol
 from autograder.course import REPO_ROOT
-from autograder.grade import GradeOptions, grade_class, load_course
+from autograder.grade import GradeOptions, OutputOptions, RunOptions, grade_class, load_course
 from autograder.outputs import csv_cell
 from autograder.sandbox import Limits, SandboxEnded, SandboxSpec, Session
 from autograder.sandbox import uids
@@ -78,8 +78,8 @@ def hostile_class(tmp_path_factory):
         assert not path.exists()
     out = root / "out"
     started = time.monotonic()
-    grade_class(root / "subs", out, jobs=2, options=GradeOptions(limits=HOSTILE_LIMITS), names=[NB],
-                formats=("csv", "gradescope"), progress=False)
+    grade_class(root / "subs", out, options=GradeOptions(limits=HOSTILE_LIMITS),
+                run=RunOptions(jobs=2, names=[NB], progress=False), output=OutputOptions(formats=("csv", "gradescope")))
     return {"out": out, "seconds": time.monotonic() - started}
 
 
