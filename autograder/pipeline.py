@@ -21,8 +21,8 @@ from pathlib import Path
 from . import protocol
 from .checker import Checker, cell_seed
 from .course import RELEASE_DIR, REPO_ROOT, SOURCE_DIR
-from .plan import (NotebookFormatError, SourceNotebook, answer_fingerprint, is_unanswered, load_notebook_json,
-                   plan_submission)
+from .plan import (NotebookFormatError, PlannedCell, SourceNotebook, answer_fingerprint, is_unanswered,
+                   load_notebook_json, plan_submission)
 from .sandbox import Limits, SandboxEnded, SandboxSpec, Session
 from .scoring import CellOutcome, NotebookResult, NotebookRun, SectionOutcome, Status, TestResult, TestStatus, score
 
@@ -116,10 +116,11 @@ class _Runner:
         self.hidden_sent = False
         self.cell_lines: dict[str, int] = {}  # cell name -> its number of lines (bounds a reported line)
 
-    def _sandbox(self, message: dict, name: str, exports: list[str]) -> protocol.Reply:
+    def _sandbox(self, source: str, name: str, exports: list[str], *, seed: int | None = None,
+                 graded_begin: bool = False) -> protocol.Reply:
         self.requests += 1
-        message = {**message, "op": "exec", "index": self.requests, "name": name, "exports": exports}
-        raw = self.session.request(message, name)
+        request = protocol.ExecRequest(self.requests, name, source, tuple(exports), seed, graded_begin)
+        raw = self.session.request(request.to_json(), name)
         try:
             # the values stay encoded here: the checker worker decodes them, within its memory limit
             return protocol.parse_reply(raw, self.requests, exports, self.cell_lines, decode=False)
@@ -131,20 +132,20 @@ class _Runner:
         return SectionOutcome(kind, hidden, description, "sandbox", reply.error_type, reply.error,
                               [list(w) for w in reply.where], reply.stdout, reply.stderr, after_hidden)
 
-    def run(self, plan_cells: list[dict], run: NotebookRun) -> None:
+    def run(self, plan_cells: list[PlannedCell], run: NotebookRun) -> None:
         for cell in plan_cells:
-            texts = [cell["source"]] if cell["kind"] != "graded" else [s.source for s in cell["test"].sections]
-            self.cell_lines[cell["name"]] = max((text.count("\n") + 1 for text in texts), default=1)
+            texts = [cell.source] if cell.kind != "graded" else [s.source for s in cell.test.sections]
+            self.cell_lines[cell.name] = max((text.count("\n") + 1 for text in texts), default=1)
         for cell in plan_cells:
-            outcome = CellOutcome(cell["name"], cell["kind"])
+            outcome = CellOutcome(cell.name, cell.kind)
             run.cells.append(outcome)
-            if cell["kind"] != "graded":
-                reply = self._sandbox({"source": cell["source"]}, cell["name"], [])
-                outcome.sections.append(self._outcome(cell["kind"], False, "", reply, self.hidden_sent))
+            if cell.kind != "graded":
+                reply = self._sandbox(cell.source, cell.name, [])
+                outcome.sections.append(self._outcome(cell.kind, False, "", reply, self.hidden_sent))
                 outcome.complete = True
                 self._stop_if_over(reply)
                 continue
-            self._run_graded(cell["test"], outcome)
+            self._run_graded(cell.test, outcome)
 
     def _stop_if_over(self, reply: protocol.Reply) -> None:
         if reply.memory:
@@ -155,7 +156,7 @@ class _Runner:
     def _run_graded(self, test, outcome: CellOutcome) -> None:
         name = test.grade_id
         seed = cell_seed(name, self.secret)
-        begin = self._sandbox({"source": "", "graded_begin": True}, name, [])
+        begin = self._sandbox("", name, [], graded_begin=True)
         outcome.tampered += begin.tampered
         self.checker.begin_cell(name)
         if self.checker.error:
@@ -180,7 +181,7 @@ class _Runner:
                 after_hidden = self.hidden_sent
                 self.hidden_sent = self.hidden_sent or section.hidden
                 exports = [n for n in test.exports(index) if n not in self.checker.base_names]
-                reply = self._sandbox({"source": section.source, "seed": section_seed}, name, exports)
+                reply = self._sandbox(section.source, name, exports, seed=section_seed)
                 if section.kind == "drive" or reply.error_type:
                     outcome.sections.append(self._outcome(section.kind, section.hidden, section.description, reply,
                                                           after_hidden))
@@ -189,7 +190,7 @@ class _Runner:
                 self._stop_if_over(reply)
         outcome.complete = not failed
         self.requests += 1
-        end = self.session.request({"op": "graded_end", "index": self.requests}, name)
+        end = self.session.request(protocol.GradedEndRequest(self.requests).to_json(), name)
         if end.get("index") == self.requests:
             outcome.tampered += protocol.tampered_names(end.get("tampered"))
 

@@ -241,6 +241,17 @@ def test_honest_messages_pass_the_value_count():
     assert protocol.loads(message)["values"]["a"]["shape"] == [1000, 1000]
 
 
+def test_requests_keep_the_bytes_the_sandbox_reads():
+    # written out by hand: the sandbox's runner reads these keys, and a reordering would change the frames
+    assert protocol.dumps(protocol.ExecRequest(1, "f", "x = 1").to_json()) == (
+        b'{"source": "x = 1", "op": "exec", "index": 1, "name": "f", "exports": []}')
+    assert protocol.dumps(protocol.ExecRequest(2, "f_values", "", graded_begin=True).to_json()) == (
+        b'{"source": "", "graded_begin": true, "op": "exec", "index": 2, "name": "f_values", "exports": []}')
+    assert protocol.dumps(protocol.ExecRequest(3, "f_values", "got = f(x)", ("got",), seed=0).to_json()) == (
+        b'{"source": "got = f(x)", "seed": 0, "op": "exec", "index": 3, "name": "f_values", "exports": ["got"]}')
+    assert protocol.dumps(protocol.GradedEndRequest(4).to_json()) == b'{"op": "graded_end", "index": 4}'
+
+
 # ---------------------------------------------------------------------------
 # The attacks on the grader's side, graded as a class beside an honest student
 # ---------------------------------------------------------------------------

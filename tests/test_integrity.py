@@ -426,7 +426,7 @@ def test_no_correct_corpus_answer_is_flagged_and_every_forbidden_one_is(course):
 
 def _graded_run(plan) -> NotebookRun:
     """Every planned cell ran and passed (no sections: nothing failed)."""
-    return NotebookRun(cells=[CellOutcome(c["name"], c["kind"], complete=True) for c in plan.cells])
+    return NotebookRun(cells=[CellOutcome(c.name, c.kind, complete=True) for c in plan.cells])
 
 
 def _submission(answer: str, *, scratch_after: str | None = None) -> dict:
