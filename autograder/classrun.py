@@ -2,7 +2,8 @@
 
 Every graded (student, notebook) pair is saved at once in
 ``OUT/.state/<student>/<notebook>.json`` with a key that hashes everything
-its grade depends on (see :mod:`autograder.grading_key`). A run skips pairs
+its grade depends on (see :mod:`autograder.grading_key`; the state's format is
+:mod:`autograder.state`'s). A run skips pairs
 whose state has the current key, so a killed run resumes where it stopped and
 anything changed (a submission, a notebook, the grader's code, a library
 version, a limit) is graded again; the final files are rendered from the
@@ -22,7 +23,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from lmtrain.notebook import cells_of
@@ -30,16 +31,19 @@ from lmtrain.notebook import cells_of
 from .checker import course_secret, secret_id
 from .course import RELEASE_DIR, REPO_ROOT, SOURCE_DIR, assignments
 from .formgrader import FOLDERS, write_formgrader_notebooks
-from .grading_key import PARTS, changed_parts, key_of, pair_key, pair_parts, run_key, run_parts
-from .outputs import load_state, render, state_path, summary_table, write_atomic
+from .gradebook import HandGrades, read_hand_grades, write_gradebook
+from .grading_key import pair_key, pair_parts, run_key, run_parts
+from .outputs import mark_similar_answers, render, summary_table
 from .pipeline import GradeOptions, Placement, grade_one, released
 from .plan import SourceNotebook
 from .sandbox import Limits, start_fork_server
 from .scoring import NotebookResult
+from .state import (graded_state, is_current, load_state, load_states, record_hand_changes, save_state, state_path,
+                    write_atomic)
 from .submissions import Discovery, Submission, discover, signatures_of
 
-__all__ = ["OutputOptions", "RunOptions", "grade_class", "grade_notebook", "load_course", "merge_outputs", "shard_of",
-           "run_key", "pair_key"]
+__all__ = ["OutputOptions", "RunOptions", "grade_class", "grade_notebook", "load_course", "merge_outputs",
+           "render_class", "shard_of", "run_key", "pair_key"]
 
 log = logging.getLogger("autograder.grade")
 
@@ -149,7 +153,7 @@ def grade_class(
     ``output.formgrader``: a course folder (the instructor lab's is the repository) that gets the graded
     notebooks where formgrader opens them (:mod:`autograder.formgrader`); give ``output.db_url`` its gradebook.
     """
-    jobs, shard, formats, db_url, formgrader = run.jobs, run.shard, output.formats, output.db_url, output.formgrader
+    jobs, shard, db_url, formgrader = run.jobs, run.shard, output.db_url, output.formgrader
     submissions, out = Path(submissions).resolve(), Path(out).resolve()
     previous_umask = os.umask(0o077)  # every output (the gradebook and the log included) owner-only
     out.mkdir(parents=True, exist_ok=True)
@@ -180,7 +184,7 @@ def grade_class(
             sub = found.submissions[student]
             parts = pair_parts(this_run, assignment, sub.notebooks)
             state = load_state(state_path(out, student, assignment))
-            if state is not None and state.get("key") == key_of(parts) and not run.force:
+            if is_current(state, parts) and not run.force:
                 _refresh_files(out, state, sub, student, assignment)
                 continue
             todo.append((student, assignment, parts, state))
@@ -195,7 +199,7 @@ def grade_class(
         if formgrader is not None:
             forbidden += [str((Path(formgrader) / folder).resolve()) for folder in FOLDERS]
         regrades = _run_pairs(todo, found.submissions, course, out, jobs, options, tuple(forbidden), run.progress)
-        results = render(out, course, pairs, formats=formats, db_url=db_url)
+        results = render_class(out, course, pairs, output)
         if formgrader is not None:
             write_formgrader_notebooks(Path(formgrader), course, results,
                                        {s: found.submissions[s].notebooks for s in students})
@@ -231,22 +235,7 @@ def _refresh_files(out: Path, state: dict, sub: Submission, student: str, assign
     if all(state["result"].get(name) == value for name, value in found.items()):
         return
     state["result"].update(found)
-    write_atomic(state_path(out, student, assignment), json.dumps(state, sort_keys=True, indent=1))
-
-
-def _regrade_record(old: dict | None, parts: dict, result: NotebookResult) -> dict | None:
-    """What a re-grade changed, kept in the pair's state for ``regrade.csv``; None for a first grade."""
-    if not isinstance(old, dict) or not isinstance(old.get("result"), dict):
-        return None
-    before = old["result"]
-    if "parts" not in old:
-        why = ["unknown (graded before re-grades were recorded)"]
-    else:
-        why = [PARTS[name] for name in changed_parts(old["parts"], parts)] or ["nothing (--force)"]
-    tests = {t.get("grade_id"): [t.get("score", 0.0), t.get("status", "")] for t in before.get("tests", [])
-             if isinstance(t, dict)}
-    return {"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "changed": why,
-            "score": before.get("score", 0.0), "status": before.get("status", ""), "tests": tests}
+    save_state(out, student, assignment, state)
 
 
 def _regrade_summary(regrades: list[tuple[str, str, float, float]]) -> str:
@@ -292,16 +281,12 @@ def _run_pairs(todo, submissions: dict, course, out: Path, jobs: int, options: G
                 log.warning("%s/%s: %s", student, assignment, note)
             log.info("%s/%s: %s %g/%g %s (%.2f s)", student, assignment, result.status, result.score,
                      result.max_score, result.detail, time.monotonic() - started)
-            state = {"key": key_of(parts), "parts": parts, "result": asdict(result)}
-            for kept in ("hand", "hand_change"):  # what was graded by hand is not graded again
-                if isinstance(old, dict) and kept in old:
-                    state[kept] = old[kept]
-            regrade = _regrade_record(old, parts, result)
+            state = graded_state(parts, result, old)
+            regrade = state.get("regrade")
             if regrade is not None:
-                state["regrade"] = regrade
                 log.info("%s/%s: graded again, %g -> %g (changed: %s)", student, assignment, regrade["score"],
                          result.score, ", ".join(regrade["changed"]))
-            write_atomic(state_path(out, student, assignment), json.dumps(state, sort_keys=True, indent=1))
+            save_state(out, student, assignment, state)
             return (student, assignment, regrade["score"], result.score) if regrade is not None else None
         finally:
             with slot_lock:
@@ -352,6 +337,23 @@ def merge_outputs(inputs: list[str | Path], out: str | Path, *, course_root: Pat
             pairs.add((student, notebook))
             if folder != out:
                 write_atomic(state_path(out, student, notebook), path.read_text(encoding="utf-8"))
-    results = render(out, course, sorted(pairs), formats=formats, db_url=db_url)
+    results = render_class(out, course, sorted(pairs), OutputOptions(formats=formats, db_url=db_url))
     print(summary_table(results, course))
+    return results
+
+
+def render_class(out: Path, course: dict, pairs: list, output: OutputOptions = OutputOptions()) -> list[NotebookResult]:
+    """The output files of ``pairs`` from their saved states alone (and the gradebook's hand grades);
+    returns the rendered results, in sorted order. ``output.formgrader`` is not read here."""
+    states = load_states(out, pairs)
+    results = [NotebookResult.from_dict(state["result"]) for state in states]
+    # before the hand grades are recorded, as ever: a state saved there shares its lists with its result
+    mark_similar_answers(results)
+    hand: dict[tuple[str, str], HandGrades] = {}
+    if output.db_url != "none":
+        url = output.db_url or f"sqlite:///{out / 'gradebook.db'}"
+        write_gradebook(url, course, results)
+        hand = read_hand_grades(url, results)
+        record_hand_changes(out, results, states, hand)
+    render(out, course, results, states, hand, formats=output.formats)
     return results

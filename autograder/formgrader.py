@@ -18,9 +18,9 @@ import json
 import shutil
 from pathlib import Path
 
-from .outputs import write_atomic
 from .plan import SourceNotebook
 from .scoring import NotebookResult
+from .state import write_atomic
 
 __all__ = ["FOLDERS", "formgrader_notebook", "write_formgrader_notebooks"]
 
