@@ -33,6 +33,7 @@ from autograder.sandbox import uids
 from autograder.sandbox.uids import SANDBOX_UID_BASE
 
 from _support import NB, honest, read_grades, read_integrity, release, sandbox_processes, write_notebook
+from lmtrain.notebook import cell_source, nbgrader_meta
 
 HOSTILE = Path(__file__).parent / "hostile"
 pytestmark = pytest.mark.xdist_group("autograder")  # counts sandbox processes: not beside another grading
@@ -84,8 +85,8 @@ def hostile_class(tmp_path_factory):
 
 
 def _stub(gid: str) -> str:
-    cell = next(c for c in release()["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == gid)
-    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    cell = next(c for c in release()["cells"] if nbgrader_meta(c).get("grade_id") == gid)
+    return cell_source(cell)
 
 
 @pytest.mark.parametrize("attack", ATTACKS)

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from autograder.plan import SourceNotebook, answer_fingerprint, load_notebook_json, plan_submission, NotebookFormatError
-from lmtrain.notebook import graded_sections
+from lmtrain.notebook import graded_sections, nbgrader_meta
 
 
 def _cell(source, cell_id, **nbgrader):
@@ -55,7 +55,7 @@ def test_deleted_edited_and_retagged_test_cells_are_restored_and_reported():
 
     edited = copy.deepcopy(release)
     edited["cells"][2]["source"] = TEST_RELEASED.replace("== 2", "== got")
-    edited["cells"][2]["metadata"]["nbgrader"]["points"] = 99
+    nbgrader_meta(edited["cells"][2])["points"] = 99
     plan = plan_submission(source, edited)
     assert {k for k, _ in plan.integrity} == {"edited_test_cell", "retagged_test_cell"}
     assert plan.cells[2].test.sections[1].source.strip() == "assert got == 2"  # the original ran

@@ -11,7 +11,7 @@ from _support import all_assignments
 from autograder.course import REPO_ROOT, SOURCE_DIR
 from autograder.release import ReleaseError, generate_release
 from autograder.section_rules import notebook_leaks, setup_leaks
-from lmtrain.notebook import cells_of
+from lmtrain.notebook import cells_of, nbgrader_meta
 
 LEAKY = """# (1 point) f: doubles its input.
 ### SETUP
@@ -155,7 +155,7 @@ def test_the_release_refuses_a_source_with_a_leak_and_names_the_cell(tmp_path):
     shutil.copytree(REPO_ROOT / SOURCE_DIR / name, root / SOURCE_DIR / name)
     path = root / SOURCE_DIR / name / f"{name}.ipynb"
     notebook = json.loads(path.read_text(encoding="utf-8"))
-    cell = next(c for c in notebook["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "SGD_update_rule")
+    cell = next(c for c in notebook["cells"] if nbgrader_meta(c).get("grade_id") == "SGD_update_rule")
     source = cell["source"]
     assert "### CHECK\ncheck_close(after_two_steps, start - 0.5" in source
     cell["source"] = source.replace("### DRIVE\n", "expected = start - 0.5 * (1 + 1 / math.sqrt(2)) * gradient\n### DRIVE\n", 1) \
