@@ -35,10 +35,14 @@ import io
 import itertools
 import os
 import resource
+import select
 import signal
+import socket
+import threading
 import time
 import traceback
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from . import protocol
@@ -120,13 +124,14 @@ def _is_memory_error(exc: BaseException) -> bool:
     return isinstance(exc, RuntimeError) and ("can't allocate memory" in text or "not enough memory" in text)
 
 
-def run_host_section(source: str, namespace: dict, name: str, seed: int | None = None) -> HostOutcome:
+def run_host_section(source: str, namespace: dict, name: str, seed: int | None = None,
+                     cell_seed: int | None = None) -> HostOutcome:
     """Execute one setup or check section in this process; its exception, if any, is the failure message."""
     out = io.StringIO()
     outcome = HostOutcome()
     use_section_threads()  # the sandbox's arithmetic, bit for bit (see SECTION_THREADS)
     if seed is not None:
-        seed_everything(seed)
+        seed_everything(seed, cell_seed)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
             execute(source, namespace, f"<check {name}>")
@@ -170,17 +175,8 @@ def _lower_address_space(extra_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _worker_main(conn, provided: str, helpers: list, address_space: int, cgroup_procs: str | None) -> None:
-    """Target of the checker worker: build the base namespace, then answer the grader's requests."""
-    import ctypes
-
-    ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: never outlive the fork server
-    if cgroup_procs:
-        with contextlib.suppress(OSError), open(cgroup_procs, "w") as procs:
-            procs.write(str(os.getpid()))
-    _lower_address_space(address_space)
-    base, error = _build_base(provided, helpers)
-    conn.send_bytes(protocol.dumps({"op": "ready", "names": sorted(base), "error": error}))
+def _serve(conn, base: dict) -> None:
+    """A worker's loop: a fresh copy of ``base`` per graded cell, the drive's values, the sections."""
     namespace = dict(base)
     while True:
         try:
@@ -202,13 +198,119 @@ def _worker_main(conn, provided: str, helpers: list, address_space: int, cgroup_
             except MemoryError:
                 reply = {"memory": True}
         elif op == "run":
-            outcome = run_host_section(message["source"], namespace, message["name"], message.get("seed"))
+            outcome = run_host_section(message["source"], namespace, message["name"], message.get("seed"),
+                                       message.get("cell_seed"))
             reply = {"error_type": outcome.error_type, "error": outcome.error[:MAX_OUTCOME_CHARS],
                      "stdout": outcome.stdout[:MAX_OUTCOME_CHARS], "memory": outcome.memory}
         else:
             break
         conn.send_bytes(protocol.dumps(reply))
+
+
+def _template_main(control, provided: str, helpers: list) -> None:
+    """Target of a notebook's *template*: build the base namespace once, then fork a worker per request.
+
+    The provided code and the helper cells are the same for every student, and some helpers are
+    costly (notebook 03 counts GPT-2 XL's parameters and FLOPs on the meta device, cached): built
+    here once per class, every worker starts from a copy of them (fork: copy on write). The
+    template runs instructor code only; no value of a submission ever reaches it.
+    """
+    import ctypes
+    from multiprocessing.connection import Connection
+    from multiprocessing.reduction import recv_handle
+
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: never outlive the fork server
+    use_section_threads()
+    base, error = _build_base(provided, helpers)
+    ready = protocol.dumps({"op": "ready", "names": sorted(base), "error": error})
+    while True:
+        try:
+            message = protocol.loads(control.recv_bytes())
+            fd = recv_handle(control)
+        except (EOFError, OSError, protocol.ProtocolError):
+            break
+        _reap_children()  # workers the grader is done with (it has its own handle on each: a pidfd)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                control.close()
+                ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # never outlive the template
+                if message.get("cgroup_procs"):
+                    with contextlib.suppress(OSError), open(message["cgroup_procs"], "w") as procs:
+                        procs.write(str(os.getpid()))
+                _lower_address_space(int(message["address_space"]))
+                conn = Connection(fd)
+                conn.send_bytes(ready)
+                _serve(conn, base)
+            finally:
+                os._exit(0)
+        os.close(fd)
+        control.send_bytes(protocol.dumps({"pid": pid}))
     os._exit(0)
+
+
+def _reap_children() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+class _Template:
+    """The grader's end of one template process: asks it for workers, one at a time."""
+
+    def __init__(self, provided: str, helpers: list):
+        start_fork_server()
+        self._control, child_end = fork_context().Pipe(duplex=True)
+        self._process = fork_context().Process(target=_template_main, daemon=True,
+                                               args=(child_end, provided, helpers))
+        self._process.start()
+        child_end.close()
+        self._lock = threading.Lock()
+
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
+    def fork_worker(self, address_space: int, cgroup_procs: str | None):
+        """A new worker: (its pid's handle, a pidfd, and the grader's end of its connection)."""
+        from multiprocessing.reduction import send_handle
+
+        grader_end, worker_end = socket.socketpair()
+        with self._lock, worker_end:
+            self._control.send_bytes(protocol.dumps({"address_space": address_space, "cgroup_procs": cgroup_procs}))
+            send_handle(self._control, worker_end.fileno(), self._process.pid)
+            if not self._control.poll(_TEMPLATE_WAIT):
+                grader_end.close()
+                raise OSError("the checker template did not answer")
+            pid = protocol.loads(self._control.recv_bytes())["pid"]
+            # opened before the template can reap this worker (it reaps only on the next request,
+            # which waits for this lock): the handle names this process, never a reused pid
+            pidfd = os.pidfd_open(pid)
+        return pidfd, grader_end
+
+    def close(self) -> None:
+        self._control.close()
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+
+
+_TEMPLATE_WAIT = 60.0  # seconds a template may take to fork a worker (it forks at once; a margin for busy machines)
+_templates: dict = {}
+_templates_lock = threading.Lock()
+
+
+def _template_for(provided: str, helpers: list) -> _Template:
+    """The template of these provided definitions and helper cells, started once per grading process."""
+    key = hashlib.sha256(protocol.dumps({"provided": provided, "helpers": helpers})).hexdigest()
+    with _templates_lock:
+        template = _templates.get(key)
+        if template is None or not template.alive():
+            template = _templates[key] = _Template(provided, helpers)
+        return template
 
 
 # ---------------------------------------------------------------------------
@@ -228,9 +330,10 @@ class Checker:
         self._shared_cgroup = memory_cgroup  # the notebook's own (Session.memory_cgroup): one --memory for both
         self._provided = provided
         self._helpers = [(grade_id, s.kind, s.source) for grade_id, s in helper_sections]
+        self._helper_ids = {grade_id for grade_id, _ in helper_sections}
         self.limits = limits
         self._slot = slot
-        self._process = None
+        self._pidfd: int | None = None  # the worker's process handle (a pidfd: never a reused pid)
         self._conn = None
         self._cgroup = None
         self._names: set = set()
@@ -240,8 +343,6 @@ class Checker:
     # -- the worker ---------------------------------------------------------------------------------
 
     def _start(self) -> None:
-        start_fork_server()
-        context = fork_context()
         memory = int(self.limits.memory_gb * 2**30)
         if self._shared_cgroup is not None:
             self._cgroup = self._shared_cgroup
@@ -250,12 +351,12 @@ class Checker:
         # with a cgroup counting the pages, the address-space limit is only a backstop (PyTorch
         # reserves address space it never touches); without one, it is the limit
         address_space = 2 * memory if self._cgroup is not None else memory
-        self._conn, child_end = context.Pipe(duplex=True)
         procs = str(self._cgroup.path / "cgroup.procs") if self._cgroup is not None else None
-        self._process = context.Process(target=_worker_main, daemon=True,
-                                        args=(child_end, self._provided, self._helpers, address_space, procs))
-        self._process.start()
-        child_end.close()
+        try:
+            self._pidfd, sock = _template_for(self._provided, self._helpers).fork_worker(address_space, procs)
+        except (OSError, EOFError, protocol.ProtocolError):
+            raise self._ended("crash", "the notebook's helper cells", "the grader's checker could not start") from None
+        self._conn = Connection(sock.detach())
         os.set_blocking(self._conn.fileno(), False)
         ready = self._exchange(None, "the notebook's helper cells")
         self._names = set(ready.get("names", []))
@@ -299,11 +400,12 @@ class Checker:
 
     def close(self) -> None:
         self._cgroup_hit = False
-        if self._process is not None:
-            if self._process.is_alive():
-                self._process.kill()
-            self._process.join()
-            self._process = None
+        if self._pidfd is not None:
+            self._kill()
+            # wait for the end (a pidfd turns readable then): its memory cgroup must be empty to go
+            select.select([self._pidfd], [], [], 10.0)
+            os.close(self._pidfd)
+            self._pidfd = None
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -312,6 +414,10 @@ class Checker:
             if self._cgroup is not self._shared_cgroup:  # the notebook's own is its session's to remove
                 self._cgroup.remove()
             self._cgroup = None
+
+    def _kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
 
     _cgroup_hit = False
 
@@ -326,13 +432,13 @@ class Checker:
     @property
     def base_names(self) -> set:
         """Names the grader defines itself (provided code, helpers): never taken from the sandbox."""
-        if self._process is None:
+        if self._conn is None:
             self._start()
         return set(self._names)
 
     def begin_cell(self, name: str) -> None:
         """A fresh namespace for graded cell ``name`` (the base namespace, copied)."""
-        if self._process is None:
+        if self._conn is None:
             self._start()
         self._exchange({"op": "cell"}, name)
 
@@ -345,9 +451,19 @@ class Checker:
             raise SandboxEnded("crash", f"the sandbox broke the protocol in cell {name} "
                                         f"({protocol.safe_text(reply['protocol_error'], 300)})")
 
-    def run(self, source: str, name: str, seed: int | None = None) -> HostOutcome:
-        """One setup or check section of graded cell ``name``."""
-        reply = self._exchange({"op": "run", "source": source, "name": name, "seed": seed}, name)
+    def run(self, source: str, name: str, seed: int | None = None, cell_seed: int | None = None) -> HostOutcome:
+        """One setup or check section of graded cell ``name`` (``cell_seed``: see :mod:`lmtrain.seeds`).
+
+        A helper cell's sections already ran in the base namespace every cell starts from (its
+        errors are :attr:`error`), so they are not run again: a helper may compute once for the
+        whole class what later checks read (a count of GPT-2 XL, say).
+        """
+        if name in self._helper_ids:
+            if self._conn is None:
+                self._start()
+            return HostOutcome()
+        reply = self._exchange({"op": "run", "source": source, "name": name, "seed": seed, "cell_seed": cell_seed},
+                               name)
         return HostOutcome(protocol.safe_text(reply.get("error_type", ""), 200),
                            protocol.safe_text(reply.get("error", ""), MAX_OUTCOME_CHARS),
                            protocol.safe_text(reply.get("stdout", ""), MAX_OUTCOME_CHARS))

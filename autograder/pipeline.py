@@ -117,9 +117,10 @@ class _Runner:
         self.cell_lines: dict[str, int] = {}  # cell name -> its number of lines (bounds a reported line)
 
     def _sandbox(self, source: str, name: str, exports: list[str], *, seed: int | None = None,
-                 graded_begin: bool = False) -> protocol.Reply:
+                 cell_seed: int | None = None, graded_begin: bool = False) -> protocol.Reply:
         self.requests += 1
-        request = protocol.ExecRequest(self.requests, name, source, tuple(exports), seed, graded_begin)
+        request = protocol.ExecRequest(self.requests, name, source, tuple(exports), seed=seed, cell_seed=cell_seed,
+                                       graded_begin=graded_begin)
         raw = self.session.request(request.to_json(), name)
         try:
             # the values stay encoded here: the checker worker decodes them, within its memory limit
@@ -169,10 +170,11 @@ class _Runner:
             if failed:
                 break
             # both sides seed every section alike: a setup builds the same inputs here and there, and
-            # the student's code draws the same numbers on every re-grade
+            # the student's code draws the same numbers on every re-grade; the cell's own seed goes
+            # along, for the generators all its sections share (lmtrain.seeds)
             section_seed = (seed + index) % 2**31
             if section.kind in ("setup", "check"):
-                host = self.checker.run(section.source, name, seed=section_seed)
+                host = self.checker.run(section.source, name, seed=section_seed, cell_seed=seed)
                 outcome.sections.append(SectionOutcome(section.kind, section.hidden, section.description, "grader",
                                                        host.error_type, host.error, [], host.stdout,
                                                        after_hidden=self.hidden_sent))
@@ -181,7 +183,7 @@ class _Runner:
                 after_hidden = self.hidden_sent
                 self.hidden_sent = self.hidden_sent or section.hidden
                 exports = [n for n in test.exports(index) if n not in self.checker.base_names]
-                reply = self._sandbox(section.source, name, exports, seed=section_seed)
+                reply = self._sandbox(section.source, name, exports, seed=section_seed, cell_seed=seed)
                 if section.kind == "drive" or reply.error_type:
                     outcome.sections.append(self._outcome(section.kind, section.hidden, section.description, reply,
                                                           after_hidden))

@@ -321,6 +321,10 @@ class ExecRequest:
     seed: int | None = None
     """Every random generator is seeded with this before the code runs (None: not seeded again)."""
 
+    cell_seed: int | None = None
+    """The graded cell's own seed, which every section of the cell shares (:mod:`lmtrain.seeds`);
+    recorded with ``seed`` (None: the request carries none)."""
+
     graded_begin: bool = False
     """Opens a graded cell: the sandbox checks for tampering and puts the grader's definitions back."""
 
@@ -331,6 +335,8 @@ class ExecRequest:
             message["graded_begin"] = True
         if self.seed is not None:
             message["seed"] = self.seed
+        if self.cell_seed is not None:
+            message["cell_seed"] = self.cell_seed
         message.update(op="exec", index=self.index, name=self.name, exports=list(self.exports))
         return message
 

@@ -35,7 +35,7 @@ from nbgrader.coursedir import CourseDirectory
 from lmtrain.notebook import cell_source, nbgrader_meta
 
 from .course import HEADER, RELEASE_DIR, REPO_ROOT, SOURCE_DIR, ReleaseError, TranslationError, assignments, course_config
-from .section_rules import notebook_leaks
+from .section_rules import notebook_leaks, notebook_literal_seeds
 from .task_points import add_points_lines, task_points
 from .translations import Block, read_translation, translatable_cells, translate_notebook, translation_path, translation_problems
 
@@ -203,6 +203,11 @@ def generate_release(root: Path = REPO_ROOT, names: list[str] | None = None,
     if leaks:  # a setup runs beside the student's code: an expected value there can be read and handed back
         raise ReleaseError(f"{len(leaks)} graded cell section(s) build what a check compares against where the "
                            "student's code can read it:\n  " + "\n  ".join(leaks))
+    seeded = [problem for name in names
+              for problem in notebook_literal_seeds(_load(root / SOURCE_DIR / name / f"{name}.ipynb"),
+                                                    f"{SOURCE_DIR}/{name}/{name}.ipynb")]
+    if seeded:  # the hidden tests are published: inputs drawn from a literal seed can be computed in advance
+        raise ReleaseError(f"{len(seeded)} hidden section(s) seed a generator from a literal:\n  " + "\n  ".join(seeded))
     scratch = _run_nbgrader(root, names)
     try:
         built = {edition: _build_edition(root, scratch, names, edition) for edition in editions}

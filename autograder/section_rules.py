@@ -16,6 +16,17 @@ nothing) and name every cell that breaks them, so the release refuses it:
   notebook's ``reference_*`` helpers, the functions its answer cells define,
   ``F.cross_entropy``, ``torch.optim.AdamW``, ``clip_grad_norm_``) computes
   expected values there too.
+
+A hidden section's inputs must also be unknown until the grader runs it (see
+``lmtrain.seeds``): the hidden tests are published with the course, so a
+generator seeded from a literal draws inputs anyone can compute at home.
+
+* :func:`literal_seeds`: a hidden section that seeds a generator from a literal
+  (``torch.manual_seed(52)``, ``torch.Generator().manual_seed(2024)``,
+  ``np.random.default_rng(61)``, ``np.random.seed(0)``, ``random.seed(0)``,
+  ``random.Random(2024)``) or passes a literal as a ``seed=`` (or ``*_seed=``)
+  argument is refused; it takes a stream of the cell's seed instead
+  (``cell_generator(n)``, ``cell_rng(n)``, ``cell_seed_for(n)``).
 """
 
 from __future__ import annotations
@@ -24,7 +35,8 @@ import ast
 
 from lmtrain.notebook import cells_of, graded_sections, parse_python
 
-__all__ = ["REFERENCE_CALLS", "reference_names", "answer_names", "setup_leaks", "notebook_leaks"]
+__all__ = ["REFERENCE_CALLS", "SEEDING_CALLS", "reference_names", "answer_names", "setup_leaks", "notebook_leaks",
+           "literal_seeds", "notebook_literal_seeds"]
 
 #: Library functions the checks use as oracles: a setup that calls one computes an expected value.
 REFERENCE_CALLS = frozenset({
@@ -221,3 +233,68 @@ def _drive_loads(cells) -> set[str]:
             if section.kind == "drive":
                 names |= _loads(parse_python(section.source))
     return names
+
+
+# ---------------------------------------------------------------------------
+# Hidden inputs from the cell's seed, never from a literal
+# ---------------------------------------------------------------------------
+
+#: Calls that seed a generator with their first argument, by the last part of their name
+#: (``torch.manual_seed``, ``torch.Generator().manual_seed``, ``np.random.default_rng``, ``random.Random``...).
+SEEDING_CALLS = frozenset({"manual_seed", "default_rng", "Random", "RandomState", "SeedSequence", "seed"})
+
+
+def _is_literal(node: ast.AST) -> bool:
+    """A number written in the code, or arithmetic on such numbers only (``52``, ``100 + 3``, ``-1``)."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
+    if isinstance(node, ast.UnaryOp):
+        return _is_literal(node.operand)
+    if isinstance(node, ast.BinOp):
+        return _is_literal(node.left) and _is_literal(node.right)
+    return False
+
+
+def _call_name(node: ast.Call) -> str:
+    """``torch.manual_seed`` or ``torch.Generator().manual_seed``: the callee as written."""
+    if isinstance(node.func, ast.Attribute):
+        return f"{ast.unparse(node.func.value)}.{node.func.attr}"
+    return ast.unparse(node.func)
+
+
+def _literal_seedings(tree: ast.AST) -> list[str]:
+    """Each call in ``tree`` that seeds from a literal, as written."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = _call_name(node)
+        last = name.rsplit(".", 1)[-1]
+        # random.seed(0) and np.random.seed(0), not any method that happens to be called seed
+        seeding = last in SEEDING_CALLS and (last != "seed" or name.endswith("random.seed"))
+        seed_args = [node.args[0]] if seeding and node.args else []
+        seed_args += [k.value for k in node.keywords if k.arg and (k.arg == "seed" or k.arg.endswith("_seed"))]
+        if any(_is_literal(arg) for arg in seed_args):
+            found.append(ast.unparse(node))
+    return found
+
+
+def literal_seeds(cell_source: str, cell: str = "the cell") -> list[str]:
+    """What graded cell ``cell``'s hidden sections seed from a literal, one message each ([] when nothing)."""
+    problems = []
+    for section in graded_sections(cell_source):
+        if not section.hidden:
+            continue  # visible inputs are shown to the student anyway
+        tree = parse_python(section.source, filename=f"<{cell}>")
+        for call in _literal_seedings(tree):
+            problems.append(
+                f"{cell}, hidden ### {section.kind.upper()} at line {section.first_line} seeds from a literal: {call}. "
+                "The hidden tests are published, so anyone can draw these inputs at home; take a stream of the "
+                "cell's seed instead (from lmtrain.seeds: cell_generator(n), cell_rng(n) or cell_seed_for(n)).")
+    return problems
+
+
+def notebook_literal_seeds(notebook: dict, label: str = "the notebook") -> list[str]:
+    """:func:`literal_seeds` for every graded cell of a source notebook, each message naming ``label`` and the cell."""
+    return [problem for cell in cells_of(notebook) if cell.role == "graded"
+            for problem in literal_seeds(cell.source, f"{label}: graded cell {cell.key}")]

@@ -42,12 +42,18 @@ def use_section_threads() -> None:
         torch.set_num_threads(SECTION_THREADS)
 
 
-def seed_everything(seed: int) -> None:
+def seed_everything(seed: int, cell_seed: int | None = None) -> None:
+    """Seed the global generators with a section's ``seed``; record its cell's ``cell_seed``, from which
+    :mod:`lmtrain.seeds` derives the generators every section of the cell shares (a check that
+    builds again what its setup built needs the setup's seed, which the section seeds are not)."""
     import random
 
     import numpy
     import torch
 
+    from lmtrain.seeds import use_cell_seed
+
     random.seed(seed)
     numpy.random.seed(seed % 2**32)
     torch.manual_seed(seed)
+    use_cell_seed(cell_seed)

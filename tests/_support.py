@@ -75,15 +75,19 @@ def submission_with_answer(function: str, answer_source: str, unanswered: tuple[
 
 def grade_with_answer(function: str, answer_source: str, timeout: float = 300.0) -> list[CellResult]:
     """Grade, through the same pipeline as a class, a student who hands in only the notebook of
-    ``function``, with the reference answers except ``function``'s (hidden tests included)."""
+    ``function``, with the reference answers except ``function``'s (hidden tests included).
+
+    The hidden inputs are the published ones, or those of the course secret in ``$LMTRAIN_COURSE_SECRET``
+    when it is set: a corpus's verdicts must not depend on it."""
     import os
     import tempfile
 
+    from autograder.checker import course_secret
     from autograder.grade import GradeOptions, Limits, Placement, grade_one
 
     assignment = ANSWER_NOTEBOOKS[function]
     options = GradeOptions(limits=Limits(notebook_timeout=timeout, cell_timeout=timeout),
-                           isolate=os.geteuid() == 0, course_root=REPO_ROOT)
+                           isolate=os.geteuid() == 0, course_root=REPO_ROOT, secret=course_secret())
     with tempfile.TemporaryDirectory(prefix="corpus-") as work:
         result = grade_one(_course(), assignment, "corpus", {assignment: submission_with_answer(function, answer_source)},
                            options=options, placement=Placement(workroot=Path(work)), feedback=False)

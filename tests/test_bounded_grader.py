@@ -28,6 +28,7 @@ from autograder.checker import Checker, cell_seed, course_secret
 from autograder.course import REPO_ROOT
 from autograder.grade import GradeOptions, RunOptions, grade_class, load_course
 from autograder.pipeline import grade_one
+from autograder.plan import SourceNotebook
 from autograder.sandbox import Limits, SandboxEnded
 
 from _support import notebook, read_grades, solution_answers, write_notebook
@@ -71,15 +72,20 @@ def test_the_secret_comes_from_a_file_outside_the_repository_or_the_environment(
         course_secret(tmp_path / "empty", REPO_ROOT)
 
 
-def test_two_secrets_give_other_inputs_and_the_same_grades(tmp_path, monkeypatch):
-    name = "06_get_batch"  # its drives sample batches: other seeds, other batches
+@pytest.mark.parametrize("name, drawn", [
+    # get_batch samples batches from the global generators; notebook 07's hidden runs were seeded from
+    # literals once (make_run(seed=23), make_batches(6, seed=61)) and now draw from the cell's seed
+    ("06_get_batch", {"drawn_windows", "single_window_firsts", "singles"}),
+    ("07_checkpointing", {"saved_sgd", "saving_run", "first_load", "sgd_resumed_run", "group_resumed_run"}),
+])
+def test_two_secrets_give_other_inputs_and_the_same_grades(name, drawn, monkeypatch):
     course = load_course(REPO_ROOT, [name])
     data = json.dumps(notebook(solution_answers(name), name=name)).encode()
     sent: list = []
     real = Checker.add_values
 
     def recording(self, values, cell):
-        sent.append(json.dumps(values, sort_keys=True))
+        sent.append({value: json.dumps(encoded, sort_keys=True) for value, encoded in values.items()})
         return real(self, values, cell)
 
     monkeypatch.setattr(Checker, "add_values", recording)
@@ -88,13 +94,49 @@ def test_two_secrets_give_other_inputs_and_the_same_grades(tmp_path, monkeypatch
         sent.clear()
         options = GradeOptions(limits=Limits(memory_gb=1.0), isolate=False, secret=secret)
         results[secret] = grade_one(course, name, "s", {name: data}, options=options, feedback=False)
-        drives[secret] = list(sent)
+        drives[secret] = {value: encoded for values in sent for value, encoded in values.items()}
     for result in results.values():
         assert (result.status, result.score) == ("graded", result.max_score), result
     assert [t.score for t in results[b"first secret"].tests] == [t.score for t in results[b"second secret"].tests]
     # the drives ran on other inputs: what they sent back differs
-    assert drives[b"first secret"] != drives[b"second secret"]
-    assert len(drives[b"first secret"]) == len(drives[b"second secret"]) > 0
+    first, second = drives[b"first secret"], drives[b"second secret"]
+    assert first.keys() == second.keys() and drawn <= first.keys()
+    assert {value for value in drawn if first[value] == second[value]} == set()
+
+
+_SEEN_SEEDS = """
+### BEGIN HIDDEN TESTS
+### SETUP
+from lmtrain.seeds import cell_seed_for, current_cell_seed
+setup_seeds = [current_cell_seed(), cell_seed_for(0), cell_seed_for(52)]
+### DRIVE
+seeds_in_sandbox = list(setup_seeds)
+drive_cell_seed = current_cell_seed()
+### CHECK
+from lmtrain.seeds import cell_seed_for, current_cell_seed
+assert current_cell_seed() == {cell_seed}, ("the check's cell seed", current_cell_seed())
+assert drive_cell_seed == {cell_seed}, ("the drive's cell seed", drive_cell_seed)
+assert seeds_in_sandbox == setup_seeds == [{cell_seed}, cell_seed_for(0), cell_seed_for(52)], seeds_in_sandbox
+assert cell_seed_for(0) != cell_seed_for(52)
+### END HIDDEN TESTS
+"""
+
+
+def test_the_sections_of_one_cell_share_its_seed_on_both_sides():
+    # a setup that builds a model from a cell-derived seed, in the sandbox and in the grader, and a check
+    # that builds it again, two sections later, must get the same seed: the sections' own seeds differ
+    name, grade = "02_sgd", "SGD_update_rule"
+    secret = b"a secret"
+    course = load_course(REPO_ROOT, [name])
+    source = json.loads(json.dumps(course[name].source))
+    cell = next(c for c in source["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade)
+    cell["source"] = cell["source"].rstrip("\n") + "\n" + _SEEN_SEEDS.format(cell_seed=cell_seed(grade, secret))
+    course[name] = SourceNotebook.load(name, json.dumps(source).encode(), json.dumps(course[name].release).encode())
+    data = json.dumps(notebook(solution_answers(name), name=name)).encode()
+    options = GradeOptions(limits=Limits(memory_gb=1.0), isolate=False, secret=secret)
+    result = grade_one(course, name, "s", {name: data}, options=options, feedback=False)
+    test = next(t for t in result.tests if t.grade_id == grade)
+    assert (test.status, test.score) == ("passed", test.max_score), test
 
 
 # ---------------------------------------------------------------------------
@@ -162,7 +204,7 @@ def test_no_lock_is_shared_or_outlives_a_killed_checker():
             assert other.run("assert 1 + 1 == 2", "other").error_type == ""
         assert thread.is_alive() and not ended  # still spinning: the other check did not wait for it
     finally:
-        spinning._process.kill()  # as at a deadline
+        spinning._kill()  # as at a deadline
     thread.join(60)
     assert [e.kind for e in ended] == ["crash"]
     spinning.close()
@@ -249,6 +291,10 @@ def test_requests_keep_the_bytes_the_sandbox_reads():
         b'{"source": "", "graded_begin": true, "op": "exec", "index": 2, "name": "f_values", "exports": []}')
     assert protocol.dumps(protocol.ExecRequest(3, "f_values", "got = f(x)", ("got",), seed=0).to_json()) == (
         b'{"source": "got = f(x)", "seed": 0, "op": "exec", "index": 3, "name": "f_values", "exports": ["got"]}')
+    # a graded cell's section: its own seed, then the cell's (main's {"source", "seed", "cell_seed"} dict)
+    assert protocol.dumps(protocol.ExecRequest(5, "f_values", "got = f(x)", ("got",), seed=7, cell_seed=6).to_json()) == (
+        b'{"source": "got = f(x)", "seed": 7, "cell_seed": 6, "op": "exec", "index": 5, "name": "f_values", '
+        b'"exports": ["got"]}')
     assert protocol.dumps(protocol.GradedEndRequest(4).to_json()) == b'{"op": "graded_end", "index": 4}'
 
 

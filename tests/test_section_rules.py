@@ -1,4 +1,5 @@
-"""The rule that nothing a check compares against is built in a setup, where the student's code can read it."""
+"""The rules on graded cells' sections: nothing a check compares against is built in a setup, where the student's
+code can read it; no hidden input is drawn from a literal seed, which anyone can replay at home."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from _support import all_assignments
 from autograder.course import REPO_ROOT, SOURCE_DIR
 from autograder.release import ReleaseError, generate_release
-from autograder.section_rules import notebook_leaks, setup_leaks
+from autograder.section_rules import literal_seeds, notebook_leaks, notebook_literal_seeds, setup_leaks
 from lmtrain.notebook import cells_of, nbgrader_meta
 
 LEAKY = """# (1 point) f: doubles its input.
@@ -163,4 +164,84 @@ def test_the_release_refuses_a_source_with_a_leak_and_names_the_cell(tmp_path):
                  "check_close(after_two_steps, expected,", 1)
     path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
     with pytest.raises(ReleaseError, match=r"02_sgd\.ipynb: graded cell SGD_update_rule, ### SETUP at line \d+ binds 'expected'"):
+        generate_release(root, [name])
+
+
+# ---------------------------------------------------------------------------
+# Hidden inputs from the cell's seed, never from a literal
+# ---------------------------------------------------------------------------
+
+_HIDDEN_SEEDED = FIXED + """
+### BEGIN HIDDEN TESTS
+### SETUP
+{setup}
+### DRIVE
+with graded("f"):
+    more = f(x)
+### CHECK: more inputs
+{check}
+check_close(more, 2 * x, what="f(x)")
+### END HIDDEN TESTS
+"""
+
+
+@pytest.mark.parametrize("seeding", [
+    "generator = torch.Generator().manual_seed(2024)",
+    "torch.manual_seed(52)",
+    "rng = np.random.default_rng(61)",
+    "np.random.seed(0)",
+    "random.seed(3)",
+    "draw = random.Random(2024)",
+    "rng = numpy.random.RandomState(7)",
+    "generator = torch.Generator().manual_seed(100 + 3)",
+    "model = make_run(seed=23)",
+    "model = trained_run(seed=cell_seed_for(1), batch_seed=25)",
+])
+def test_a_hidden_section_seeding_from_a_literal_is_named(seeding):
+    problems = literal_seeds(_HIDDEN_SEEDED.format(setup=f"{seeding}\nx = x + 0", check=""), "toy_cell")
+    assert len(problems) == 1, problems
+    assert "toy_cell, hidden ### SETUP" in problems[0] and "seeds from a literal" in problems[0]
+    assert "cell_generator(n)" in problems[0]
+    in_check = literal_seeds(_HIDDEN_SEEDED.format(setup="x = x + 0", check=seeding), "toy_cell")
+    assert len(in_check) == 1 and "hidden ### CHECK" in in_check[0], in_check
+
+
+@pytest.mark.parametrize("seeding", [
+    "generator = cell_generator(2024)",
+    "torch.manual_seed(cell_seed_for(52))",
+    "rng = cell_rng(61)",
+    "draw = random.Random(cell_seed_for(2024))",
+    "generator = torch.Generator().manual_seed(int(torch.randint(0, 2**62, ())))  # the section's seed",
+    "model = make_run(seed=cell_seed_for(23))",
+    "for seed in range(3):\n    torch.manual_seed(seed + cell_seed_for(0))",
+    "optimizer.seed = 3\nsettings.seed(4)",  # not a generator
+])
+def test_a_hidden_section_seeding_from_the_cell_seed_passes(seeding):
+    assert literal_seeds(_HIDDEN_SEEDED.format(setup=f"{seeding}\nx = x + 0", check=seeding), "toy_cell") == []
+
+
+def test_a_visible_section_may_seed_from_a_literal():
+    # the student reads visible inputs anyway
+    cell = FIXED.replace("x = torch.arange(3.0)\n", "x = torch.randn(3, generator=torch.Generator().manual_seed(1))\n")
+    assert literal_seeds(cell, "toy_cell") == []
+
+
+@pytest.mark.parametrize("assignment", all_assignments())
+def test_no_source_notebook_seeds_a_hidden_input_from_a_literal(assignment):
+    path = REPO_ROOT / SOURCE_DIR / assignment / f"{assignment}.ipynb"
+    assert notebook_literal_seeds(json.loads(path.read_text(encoding="utf-8")), assignment) == []
+
+
+def test_the_release_refuses_a_hidden_literal_seed_and_names_the_cell(tmp_path):
+    name = "02_sgd"
+    root = tmp_path / "repo"
+    shutil.copytree(REPO_ROOT / SOURCE_DIR / name, root / SOURCE_DIR / name)
+    path = root / SOURCE_DIR / name / f"{name}.ipynb"
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    cell = next(c for c in notebook["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "SGD_in_place")
+    assert cell["source"].count("generator = cell_generator(8)") == 1
+    cell["source"] = cell["source"].replace("generator = cell_generator(8)", "generator = torch.Generator().manual_seed(8)")
+    path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+    with pytest.raises(ReleaseError, match=r"02_sgd\.ipynb: graded cell SGD_in_place, hidden ### SETUP at line \d+ "
+                                           r"seeds from a literal: torch\.Generator\(\)\.manual_seed\(8\)"):
         generate_release(root, [name])

@@ -95,6 +95,7 @@ def notebook_loop(conn, limits, provided: str) -> None:
     except Exception:  # noqa: BLE001
         pass
     import lmtrain.loader
+    import lmtrain.seeds
 
     from pathlib import Path as _Path
 
@@ -110,6 +111,7 @@ def notebook_loop(conn, limits, provided: str) -> None:
     # guard's attributes are the submission's to rebind, these locals are not (and the guard puts
     # the objects themselves back after every cell, before anything of a reply is encoded).
     check, run_cell, encode, decode, reply_with = guard.check_and_restore, execute, encode_value, loads, _send
+    recorded_cell_seed, record_cell_seed = lmtrain.seeds.current_cell_seed, lmtrain.seeds.use_cell_seed
     seen: list[str] = []  # tampering found since it was last reported (reported with a graded cell)
     in_graded = False  # between graded_begin and graded_end only the grader's sections run
     budget = {"used": 0, "limit": limits.output_bytes, "exceeded": False}
@@ -140,8 +142,9 @@ def notebook_loop(conn, limits, provided: str) -> None:
                     exec(provided_code, namespace)
                 except Exception:  # noqa: BLE001
                     pass
+        cell_seed = message.get("cell_seed") if type(message.get("cell_seed")) is int else None
         if type(message.get("seed")) is int:
-            seed_everything(message["seed"])
+            seed_everything(message["seed"], cell_seed)
         out = _CappedWriter(budget, limits.kept_output_chars)
         err = _CappedWriter(budget, limits.kept_output_chars)
         started = time.perf_counter()
@@ -164,6 +167,11 @@ def notebook_loop(conn, limits, provided: str) -> None:
         # definitions as they were (what the cell changed is reported with the graded cell)
         seen += check()
         if in_graded:
+            # the cell's seed, as the grader sent it: a submission that changed it changed only its own
+            # side's inputs (its checks then fail, the grader drawing its own), but it is tampering all the same
+            if cell_seed is not None and recorded_cell_seed() != cell_seed:
+                seen.append("lmtrain.seeds (the cell's seed)")
+                record_cell_seed(cell_seed)
             bound = _bound_names(source)
             seen += definitions.check_and_restore(namespace, rebinding=True, exempt=bound)
             definitions.record(source, namespace, bound)

@@ -6,7 +6,7 @@ gains nothing but the chance to hide a forbidden built-in call; when it is
 seen, the notebook's status becomes ``integrity`` and later tests earn nothing.
 
 Two snapshots are kept. :class:`Guard` covers modules: PyTorch's and NumPy's,
-the course package's checking helpers, and the grader's own modules that run
+the course package's checking helpers and cell seeds, and the grader's own modules that run
 in the sandbox (the runner that executes a drive and the protocol that encodes
 what it reports, the channel's connection class). :class:`Definitions` covers
 the functions and classes that graded cells define (helper cells above all),
@@ -25,7 +25,7 @@ _WATCHED_MODULES = (
     "torch", "torch.nn", "torch.nn.functional", "torch.testing", "torch.autograd",
     "torch.utils._python_dispatch",
     "numpy", "numpy.testing", "numpy.linalg",
-    "lmtrain", "lmtrain.checking", "lmtrain.loader", "lmtrain.notebook",
+    "lmtrain", "lmtrain.checking", "lmtrain.loader", "lmtrain.notebook", "lmtrain.seeds",
     # the grader's side of the sandbox: what runs a drive, encodes its results and carries them
     "autograder.sandbox.runner", "autograder.protocol", "autograder.sections", "autograder.sandbox.tamper", "multiprocessing.connection",
 )
