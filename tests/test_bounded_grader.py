@@ -32,6 +32,7 @@ from autograder.plan import SourceNotebook
 from autograder.sandbox import Limits, SandboxEnded
 
 from _support import notebook, read_grades, solution_answers, write_notebook
+from lmtrain.notebook import nbgrader_meta
 
 pytestmark = pytest.mark.xdist_group("autograder")  # starts sandboxes and checker workers
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="a memory cgroup needs root")
@@ -129,7 +130,7 @@ def test_the_sections_of_one_cell_share_its_seed_on_both_sides():
     secret = b"a secret"
     course = load_course(REPO_ROOT, [name])
     source = json.loads(json.dumps(course[name].source))
-    cell = next(c for c in source["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade)
+    cell = next(c for c in source["cells"] if nbgrader_meta(c).get("grade_id") == grade)
     cell["source"] = cell["source"].rstrip("\n") + "\n" + _SEEN_SEEDS.format(cell_seed=cell_seed(grade, secret))
     course[name] = SourceNotebook.load(name, json.dumps(source).encode(), json.dumps(course[name].release).encode())
     data = json.dumps(notebook(solution_answers(name), name=name)).encode()

@@ -238,7 +238,7 @@ def test_the_release_refuses_a_hidden_literal_seed_and_names_the_cell(tmp_path):
     shutil.copytree(REPO_ROOT / SOURCE_DIR / name, root / SOURCE_DIR / name)
     path = root / SOURCE_DIR / name / f"{name}.ipynb"
     notebook = json.loads(path.read_text(encoding="utf-8"))
-    cell = next(c for c in notebook["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "SGD_in_place")
+    cell = next(c for c in notebook["cells"] if nbgrader_meta(c).get("grade_id") == "SGD_in_place")
     assert cell["source"].count("generator = cell_generator(8)") == 1
     cell["source"] = cell["source"].replace("generator = cell_generator(8)", "generator = torch.Generator().manual_seed(8)")
     path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
