@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "grade":
         from .sandbox import Limits
-        from .grade import GradeOptions, grade_class
+        from .grade import GradeOptions, OutputOptions, RunOptions, grade_class
 
         if args.jobs < 1:
             parser.error("--jobs must be at least 1")
@@ -165,9 +165,10 @@ def main(argv: list[str] | None = None) -> int:
             formgrader = options.course_root
             db_url = db_url or f"sqlite:///{formgrader / 'gradebook.db'}"
         try:
-            grade_class(args.submissions, args.out, jobs=args.jobs, options=options,
-                        names=args.notebooks, shard=args.shard, db_url=db_url, formats=args.format,
-                        progress=not args.no_progress, force=args.force, formgrader=formgrader)
+            grade_class(args.submissions, args.out, options=options,
+                        run=RunOptions(jobs=args.jobs, names=args.notebooks, shard=args.shard,
+                                       force=args.force, progress=not args.no_progress),
+                        output=OutputOptions(formats=args.format, db_url=db_url, formgrader=formgrader))
         except (FileNotFoundError, RuntimeError, KeyError) as exc:
             print(f"ERROR {exc}", file=sys.stderr)
             return 1

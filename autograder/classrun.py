@@ -2,7 +2,8 @@
 
 Every graded (student, notebook) pair is saved at once in
 ``OUT/.state/<student>/<notebook>.json`` with a key that hashes everything
-its grade depends on (see :mod:`autograder.grading_key`). A run skips pairs
+its grade depends on (see :mod:`autograder.grading_key`; the state's format is
+:mod:`autograder.state`'s). A run skips pairs
 whose state has the current key, so a killed run resumes where it stopped and
 anything changed (a submission, a notebook, the grader's code, a library
 version, a limit) is graded again; the final files are rendered from the
@@ -21,7 +22,8 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from lmtrain.notebook import cells_of
@@ -29,17 +31,41 @@ from lmtrain.notebook import cells_of
 from .checker import course_secret, secret_id
 from .course import RELEASE_DIR, REPO_ROOT, SOURCE_DIR, assignments
 from .formgrader import FOLDERS, write_formgrader_notebooks
-from .grading_key import PARTS, changed_parts, key_of, pair_key, pair_parts, run_key, run_parts
-from .outputs import load_state, render, state_path, summary_table, write_atomic
-from .pipeline import GradeOptions, grade_one, released
+from .gradebook import HandGrades, read_hand_grades, write_gradebook
+from .grading_key import pair_key, pair_parts, run_key, run_parts
+from .outputs import mark_similar_answers, render, summary_table
+from .pipeline import GradeOptions, Placement, grade_one, released
 from .plan import SourceNotebook
 from .sandbox import Limits, start_fork_server
 from .scoring import NotebookResult
+from .state import (graded_state, is_current, load_state, load_states, record_hand_changes, save_state, state_path,
+                    write_atomic)
 from .submissions import Discovery, Submission, discover, signatures_of
 
-__all__ = ["grade_class", "grade_notebook", "load_course", "merge_outputs", "shard_of", "run_key", "pair_key"]
+__all__ = ["OutputOptions", "RunOptions", "grade_class", "grade_notebook", "load_course", "merge_outputs",
+           "render_class", "shard_of", "run_key", "pair_key"]
 
 log = logging.getLogger("autograder.grade")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Which (student, notebook) pairs a class run grades, and how."""
+
+    jobs: int = 1  # notebooks graded at once, each in its own sandbox
+    names: Sequence[str] | None = None  # the notebooks to grade (None: every released one)
+    shard: tuple[int, int] | None = None  # (index, count): only the students of that shard (see shard_of)
+    force: bool = False  # grade again the pairs whose saved grade has the current key
+    progress: bool = True  # a progress bar on stderr
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """What a class run writes besides grades.csv, report.json, integrity.csv and the feedback."""
+
+    formats: tuple[str, ...] = ("csv",)  # "gradescope" adds each student's results.json
+    db_url: str | None = None  # the nbgrader gradebook (None: OUT/gradebook.db; "none": no gradebook)
+    formgrader: str | Path | None = None  # a course folder that gets the graded notebooks for formgrader
 
 
 def load_course(root: Path = REPO_ROOT, names: list[str] | None = None) -> dict[str, SourceNotebook]:
@@ -91,7 +117,7 @@ def grade_notebook(path: str | Path, assignment: str | None = None, *, course_ro
     notebooks[assignment] = path.read_bytes()
     start_fork_server()
     options = GradeOptions(limits=limits, isolate=isolate, course_root=Path(course_root), secret=course_secret())
-    return grade_one(course, assignment, "student", notebooks, options=options, forbidden=[])
+    return grade_one(course, assignment, "student", notebooks, options=options)
 
 
 
@@ -118,27 +144,22 @@ def grade_class(
     submissions: str | Path,
     out: str | Path,
     *,
-    jobs: int = 1,
     options: GradeOptions = GradeOptions(),
-    names: list[str] | None = None,
-    shard: tuple[int, int] | None = None,
-    db_url: str | None = None,
-    formats: tuple = ("csv",),
-    progress: bool = True,
-    force: bool = False,
-    formgrader: str | Path | None = None,
+    run: RunOptions = RunOptions(),
+    output: OutputOptions = OutputOptions(),
 ) -> list[NotebookResult]:
     """Grade every student under ``submissions`` into ``out``; returns the rendered results.
 
-    ``formgrader``: a course folder (the instructor lab's is the repository) that gets the graded
-    notebooks where formgrader opens them (:mod:`autograder.formgrader`); give ``db_url`` its gradebook.
+    ``output.formgrader``: a course folder (the instructor lab's is the repository) that gets the graded
+    notebooks where formgrader opens them (:mod:`autograder.formgrader`); give ``output.db_url`` its gradebook.
     """
+    jobs, shard, db_url, formgrader = run.jobs, run.shard, output.db_url, output.formgrader
     submissions, out = Path(submissions).resolve(), Path(out).resolve()
     previous_umask = os.umask(0o077)  # every output (the gradebook and the log included) owner-only
     out.mkdir(parents=True, exist_ok=True)
     handler = _setup_log(out)
     try:
-        course = load_course(options.course_root, names)
+        course = load_course(options.course_root, list(run.names) if run.names else None)
         log.info("grading %s into %s: notebooks %s, jobs %d, shard %s", submissions, out, ", ".join(course), jobs, shard)
         found = _discover(submissions, options.course_root, course)
         for message in found.warnings:
@@ -163,7 +184,7 @@ def grade_class(
             sub = found.submissions[student]
             parts = pair_parts(this_run, assignment, sub.notebooks)
             state = load_state(state_path(out, student, assignment))
-            if state is not None and state.get("key") == key_of(parts) and not force:
+            if is_current(state, parts) and not run.force:
                 _refresh_files(out, state, sub, student, assignment)
                 continue
             todo.append((student, assignment, parts, state))
@@ -177,8 +198,8 @@ def grade_class(
             forbidden.append(str(database if at_top else database.parent))
         if formgrader is not None:
             forbidden += [str((Path(formgrader) / folder).resolve()) for folder in FOLDERS]
-        regrades = _run_pairs(todo, found.submissions, course, out, jobs, options, forbidden, progress)
-        results = render(out, course, pairs, formats=formats, db_url=db_url)
+        regrades = _run_pairs(todo, found.submissions, course, out, jobs, options, tuple(forbidden), run.progress)
+        results = render_class(out, course, pairs, output)
         if formgrader is not None:
             write_formgrader_notebooks(Path(formgrader), course, results,
                                        {s: found.submissions[s].notebooks for s in students})
@@ -214,22 +235,7 @@ def _refresh_files(out: Path, state: dict, sub: Submission, student: str, assign
     if all(state["result"].get(name) == value for name, value in found.items()):
         return
     state["result"].update(found)
-    write_atomic(state_path(out, student, assignment), json.dumps(state, sort_keys=True, indent=1))
-
-
-def _regrade_record(old: dict | None, parts: dict, result: NotebookResult) -> dict | None:
-    """What a re-grade changed, kept in the pair's state for ``regrade.csv``; None for a first grade."""
-    if not isinstance(old, dict) or not isinstance(old.get("result"), dict):
-        return None
-    before = old["result"]
-    if "parts" not in old:
-        why = ["unknown (graded before re-grades were recorded)"]
-    else:
-        why = [PARTS[name] for name in changed_parts(old["parts"], parts)] or ["nothing (--force)"]
-    tests = {t.get("grade_id"): [t.get("score", 0.0), t.get("status", "")] for t in before.get("tests", [])
-             if isinstance(t, dict)}
-    return {"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "changed": why,
-            "score": before.get("score", 0.0), "status": before.get("status", ""), "tests": tests}
+    save_state(out, student, assignment, state)
 
 
 def _regrade_summary(regrades: list[tuple[str, str, float, float]]) -> str:
@@ -243,8 +249,8 @@ def _regrade_summary(regrades: list[tuple[str, str, float, float]]) -> str:
             f"{len(regrades) - up - down} kept their score (regrade.csv says which tests and why)")
 
 
-def _run_pairs(todo, submissions: dict, course, out: Path, jobs: int, options: GradeOptions, forbidden,
-               progress: bool) -> list[tuple[str, str, float, float]]:
+def _run_pairs(todo, submissions: dict, course, out: Path, jobs: int, options: GradeOptions,
+               forbidden: tuple[str, ...], progress: bool) -> list[tuple[str, str, float, float]]:
     """Grade and save each pair; returns (student, notebook, old score, new score) of every re-grade."""
     if not todo:
         return []
@@ -268,23 +274,19 @@ def _run_pairs(todo, submissions: dict, course, out: Path, jobs: int, options: G
             sub: Submission = submissions[student]
             started = time.monotonic()
             result = grade_one(course, assignment, student, sub.notebooks, sub.problems, options=options,
-                               slot=slot, workroot=workroot, forbidden=forbidden)
+                               placement=Placement(slot, workroot, forbidden))
             for name, value in _found_files(sub, assignment).items():
                 setattr(result, name, value)
             for note in result.notes:
                 log.warning("%s/%s: %s", student, assignment, note)
             log.info("%s/%s: %s %g/%g %s (%.2f s)", student, assignment, result.status, result.score,
                      result.max_score, result.detail, time.monotonic() - started)
-            state = {"key": key_of(parts), "parts": parts, "result": asdict(result)}
-            for kept in ("hand", "hand_change"):  # what was graded by hand is not graded again
-                if isinstance(old, dict) and kept in old:
-                    state[kept] = old[kept]
-            regrade = _regrade_record(old, parts, result)
+            state = graded_state(parts, result, old)
+            regrade = state.get("regrade")
             if regrade is not None:
-                state["regrade"] = regrade
                 log.info("%s/%s: graded again, %g -> %g (changed: %s)", student, assignment, regrade["score"],
                          result.score, ", ".join(regrade["changed"]))
-            write_atomic(state_path(out, student, assignment), json.dumps(state, sort_keys=True, indent=1))
+            save_state(out, student, assignment, state)
             return (student, assignment, regrade["score"], result.score) if regrade is not None else None
         finally:
             with slot_lock:
@@ -335,6 +337,23 @@ def merge_outputs(inputs: list[str | Path], out: str | Path, *, course_root: Pat
             pairs.add((student, notebook))
             if folder != out:
                 write_atomic(state_path(out, student, notebook), path.read_text(encoding="utf-8"))
-    results = render(out, course, sorted(pairs), formats=formats, db_url=db_url)
+    results = render_class(out, course, sorted(pairs), OutputOptions(formats=formats, db_url=db_url))
     print(summary_table(results, course))
+    return results
+
+
+def render_class(out: Path, course: dict, pairs: list, output: OutputOptions = OutputOptions()) -> list[NotebookResult]:
+    """The output files of ``pairs`` from their saved states alone (and the gradebook's hand grades);
+    returns the rendered results, in sorted order. ``output.formgrader`` is not read here."""
+    states = load_states(out, pairs)
+    results = [NotebookResult.from_dict(state["result"]) for state in states]
+    # before the hand grades are recorded, as ever: a state saved there shares its lists with its result
+    mark_similar_answers(results)
+    hand: dict[tuple[str, str], HandGrades] = {}
+    if output.db_url != "none":
+        url = output.db_url or f"sqlite:///{out / 'gradebook.db'}"
+        write_gradebook(url, course, results)
+        hand = read_hand_grades(url, results)
+        record_hand_changes(out, results, states, hand)
+    render(out, course, results, states, hand, formats=output.formats)
     return results

@@ -18,20 +18,16 @@ import json
 import shutil
 from pathlib import Path
 
-from .outputs import write_atomic
+from lmtrain.notebook import nbgrader_meta
+
 from .plan import SourceNotebook
 from .scoring import NotebookResult
+from .state import write_atomic
 
 __all__ = ["FOLDERS", "formgrader_notebook", "write_formgrader_notebooks"]
 
 #: The folders formgrader reads, at the top of the course folder.
 FOLDERS = ("submitted", "autograded")
-
-
-def _meta(cell: dict) -> dict:
-    meta = cell.get("metadata")
-    nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
-    return nbgrader if isinstance(nbgrader, dict) else {}
 
 
 def _text(source) -> str:
@@ -54,8 +50,8 @@ def formgrader_notebook(submitted: bytes | None, source: SourceNotebook) -> dict
     release = source.release
     roles = {}
     for cell in release["cells"]:
-        gid = _meta(cell).get("grade_id")
-        if gid and (_meta(cell).get("solution") or _meta(cell).get("grade")):
+        gid = nbgrader_meta(cell).get("grade_id")
+        if gid and (nbgrader_meta(cell).get("solution") or nbgrader_meta(cell).get("grade")):
             roles[gid] = cell
     try:
         cells = json.loads(submitted)["cells"] if submitted is not None else None
@@ -72,17 +68,17 @@ def formgrader_notebook(submitted: bytes | None, source: SourceNotebook) -> dict
     for cell in cells:
         if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
             continue
-        gid = _meta(cell).get("grade_id")
+        gid = nbgrader_meta(cell).get("grade_id")
         if gid in roles and gid not in seen:
             seen.add(gid)
             released = roles[gid]
-            text = _text(cell.get("source")) if _meta(released).get("solution") else _text(released.get("source"))
-            shown.append(_cell(released["cell_type"], text, _meta(released)))
+            text = _text(cell.get("source")) if nbgrader_meta(released).get("solution") else _text(released.get("source"))
+            shown.append(_cell(released["cell_type"], text, nbgrader_meta(released)))
         else:
             shown.append(_cell(cell["cell_type"], _text(cell.get("source")), None))
     for gid, released in roles.items():
         if gid not in seen:
-            shown.append(_cell(released["cell_type"], _text(released.get("source")), _meta(released)))
+            shown.append(_cell(released["cell_type"], _text(released.get("source")), nbgrader_meta(released)))
     for index, cell in enumerate(shown):
         cell["id"] = f"cell-{index}"
     return {"cells": shown, "metadata": copy.deepcopy(release.get("metadata", {})), "nbformat": 4,

@@ -3,15 +3,18 @@
 ``python -m autograder grade SUBMISSIONS --out OUT`` (see ``__main__``) calls
 :func:`grade_class`; :func:`grade_notebook` grades one notebook file for a
 script. The work is done by :mod:`autograder.pipeline` (one notebook),
-:mod:`autograder.classrun` (a class) and :mod:`autograder.outputs` (the files).
+:mod:`autograder.classrun` (a class), :mod:`autograder.state` (the saved grades) and
+:mod:`autograder.outputs` (the files).
 """
 
 from __future__ import annotations
 
-from .classrun import grade_class, grade_notebook, load_course, merge_outputs, shard_of
+from .classrun import (OutputOptions, RunOptions, grade_class, grade_notebook, load_course, merge_outputs, render_class,
+                       shard_of)
+from .gradebook import write_gradebook
 from .grading_key import pair_key, run_key
-from .outputs import feedback_html, gradescope_results, render, summary_table, write_gradebook
-from .pipeline import GradeOptions, grade_one, released
+from .outputs import feedback_html, gradescope_results, render, summary_table
+from .pipeline import GradeOptions, Placement, grade_one, released
 from .sandbox import Limits
 from .scoring import STATUSES, NotebookResult, TestResult
 
@@ -19,6 +22,9 @@ __all__ = [
     "GradeOptions",
     "Limits",
     "NotebookResult",
+    "OutputOptions",
+    "Placement",
+    "RunOptions",
     "STATUSES",
     "TestResult",
     "feedback_html",
@@ -31,6 +37,7 @@ __all__ = [
     "pair_key",
     "released",
     "render",
+    "render_class",
     "run_key",
     "shard_of",
     "summary_table",

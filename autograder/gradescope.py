@@ -98,7 +98,7 @@ def _write_results(results: Path, payload: dict) -> None:
 
 def run(root: Path, memory_gb: float = 1.0) -> int:
     """Grade ``root/submission`` and write ``root/results/results.json``; 0 unless grading failed."""
-    from .classrun import grade_class
+    from .classrun import OutputOptions, RunOptions, grade_class
     from .pipeline import GradeOptions
     from .sandbox import Limits
 
@@ -107,8 +107,8 @@ def run(root: Path, memory_gb: float = 1.0) -> int:
         class_folder, out = Path(scratch) / "class", Path(scratch) / "out"
         try:
             _stage(root / "submission", class_folder)
-            grade_class(class_folder, out, formats=("csv", "gradescope"), db_url="none",
-                        options=GradeOptions(limits=Limits(memory_gb=memory_gb)), progress=False)
+            grade_class(class_folder, out, options=GradeOptions(limits=Limits(memory_gb=memory_gb)),
+                        run=RunOptions(progress=False), output=OutputOptions(formats=("csv", "gradescope"), db_url="none"))
             produced = out / "gradescope" / STUDENT / "results.json"
             _write_results(results, json.loads(produced.read_text(encoding="utf-8")))
         except Exception as exc:  # noqa: BLE001 - the student must see a result, the staff the cause

@@ -35,8 +35,12 @@ import sys
 import types
 from collections import deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lmtrain.notebook import parse_python
+
+if TYPE_CHECKING:  # an annotation only: the plan imports this module
+    from .plan import PlannedCell
 
 __all__ = ["Finding", "MAX_SCAN_CHARS", "MAX_NODES", "BANNED_PATHS", "PROVIDED_CELL", "scan_cells", "scan_plan"]
 
@@ -172,7 +176,7 @@ class Finding:
 PROVIDED_CELL = "provided definitions"
 
 
-def scan_plan(plan_cells: list[dict], answers, provided: str = "") -> list[Finding]:
+def scan_plan(plan_cells: list[PlannedCell], answers, provided: str = "") -> list[Finding]:
     """:func:`scan_cells` over the planned cells the submission wrote (not the graded ones).
 
     ``provided`` (the instructor's imports and definitions, which the sandbox runs before
@@ -181,7 +185,7 @@ def scan_plan(plan_cells: list[dict], answers, provided: str = "") -> list[Findi
     of its functions reaches what that function calls. It is the instructor's code, so no
     evasion is reported in it.
     """
-    cells = [(cell["name"], cell["source"]) for cell in plan_cells if cell["kind"] != "graded"]
+    cells = [(cell.name, cell.source) for cell in plan_cells if cell.kind != "graded"]
     return scan_cells(cells, answers, provided)
 
 

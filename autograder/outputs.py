@@ -1,7 +1,8 @@
-"""Every file a grading run writes, rendered from the saved per-notebook results alone.
+"""Every file a grading run writes, rendered from the per-notebook results it is given.
 
 ``grades.csv``, ``report.json``, ``integrity.csv``, feedback HTML, Gradescope's
-``results.json`` and the nbgrader gradebook. Student-facing files hold only
+``results.json`` (the nbgrader gradebook is :mod:`autograder.gradebook`'s, the saved
+state that the results come from :mod:`autograder.state`'s). Student-facing files hold only
 what the host decided from the plan and the typed results: scores, the
 instructor's public descriptions of hidden checks, visible messages (from a run
 in which no hidden section had been in the sandbox) and escaped output. Every
@@ -15,24 +16,21 @@ import csv
 import html
 import io
 import json
-import os
 import re
-import tempfile
-import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .gradebook import HandGrades, read_hand_grades, write_gradebook
+from .gradebook import HandGrades
 from .protocol import safe_text
 from .scoring import STATUSES, NotebookResult, TestResult
+from .state import write_atomic
 
 if TYPE_CHECKING:  # only an annotation here; importing the plan at run time would be a cycle
     from .plan import SourceNotebook
 
-__all__ = ["render", "feedback_html", "gradescope_results", "summary_table", "write_gradebook", "write_atomic",
-           "csv_cell", "load_state", "state_path", "regrade_csv", "feedback_index_html", "cell_description",
-           "notebook_state"]
+__all__ = ["render", "mark_similar_answers", "feedback_html", "gradescope_results", "summary_table", "csv_cell",
+           "regrade_csv", "feedback_index_html", "cell_description", "notebook_state"]
 
 #: The version of the state and report format (the cache key hashes the grader's code itself).
 REPORT_VERSION = "2"
@@ -58,53 +56,14 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def state_path(out: Path, student: str, notebook: str) -> Path:
-    return out / ".state" / student / f"{notebook}.json"
+def render(out: Path, course: dict, results: list[NotebookResult], states: list[dict],
+           hand: dict[tuple[str, str], HandGrades], *, formats=("csv",)) -> None:
+    """Write grades.csv, report.json, integrity.csv, regrade.csv, feedback (and results.json) into ``out``.
 
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` owner-only, replacing it only once the new file is complete."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="replace", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def load_state(path: Path) -> dict | None:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def render(out: Path, course: dict, pairs: list, *, formats=("csv",), db_url: str | None = None) -> list[NotebookResult]:
-    """Write grades.csv, report.json, integrity.csv, feedback (and results.json) from the states."""
-    results, regrades, states = [], [], []
-    for student, assignment in sorted(pairs):
-        state = load_state(state_path(out, student, assignment))
-        if state is None:
-            raise RuntimeError(f"no grade for {student}/{assignment}: run the grade command again")
-        results.append(NotebookResult.from_dict(state["result"]))
-        regrades.append(state.get("regrade"))
-        states.append(state)
-    _similar_pairs(results)
-    hand: dict[tuple[str, str], HandGrades] = {}
-    if db_url != "none":
-        url = db_url or f"sqlite:///{out / 'gradebook.db'}"
-        write_gradebook(url, course, results)
-        hand = read_hand_grades(url, results)
-        _record_hand_changes(out, results, states, hand)
+    ``states``: each result's saved state (:mod:`autograder.state`), for its re-grade and hand-grade
+    history; ``hand``: the scores and comments given by hand in the gradebook.
+    """
+    regrades = [state.get("regrade") for state in states]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(GRADES_COLUMNS)
@@ -149,7 +108,6 @@ def render(out: Path, course: dict, pairs: list, *, formats=("csv",), db_url: st
         if "gradescope" in formats:
             write_atomic(out / "gradescope" / student / "results.json",
                           json.dumps(gradescope_results(mine, course, hand), indent=1, sort_keys=True) + "\n")
-    return results
 
 
 #: ``score`` and ``max_score`` count a written answer graded by hand (formgrader) once it has its
@@ -158,24 +116,6 @@ GRADES_COLUMNS = ["student_id", "notebook", "score", "max_score", "status", "han
 
 #: The reason regrade.csv gives for a score an instructor gave or changed in formgrader.
 HAND_CHANGE = "a grade given by hand"
-
-
-def _record_hand_changes(out: Path, results: list[NotebookResult], states: list[dict],
-                         hand: dict[tuple[str, str], HandGrades]) -> None:
-    """Keep the hand-graded scores each pair was last rendered with in its state, and when they
-    change (no re-run: they are not part of the grading key), what they were and when."""
-    for r, state in zip(results, states):
-        mine = hand.get((r.student_id, r.notebook))
-        if mine is None or not mine.scores:
-            continue
-        now = dict(sorted(mine.scores.items()))
-        before = state.get("hand")
-        if before == now:
-            continue
-        if isinstance(before, dict):
-            state["hand_change"] = {"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "before": before}
-        state["hand"] = now
-        write_atomic(state_path(out, r.student_id, r.notebook), json.dumps(state, sort_keys=True, indent=1))
 
 
 REGRADE_COLUMNS = ["student_id", "notebook", "test", "old_score", "new_score", "old_status", "new_status", "changed",
@@ -224,7 +164,7 @@ def _hand_status(score: float | None) -> str:
     return "to grade by hand" if score is None else "graded by hand"
 
 
-def _similar_pairs(results: list[NotebookResult]) -> None:
+def mark_similar_answers(results: list[NotebookResult]) -> None:
     """Add a hint to both students of every pair whose answers are the same up to names and layout."""
     groups: dict[tuple[str, str], list[str]] = {}
     for r in results:

@@ -21,12 +21,12 @@ from pathlib import Path
 from . import protocol
 from .checker import Checker, cell_seed
 from .course import RELEASE_DIR, REPO_ROOT, SOURCE_DIR
-from .plan import (NotebookFormatError, SourceNotebook, answer_fingerprint, is_unanswered, load_notebook_json,
-                   plan_submission)
+from .plan import (NotebookFormatError, PlannedCell, SourceNotebook, answer_fingerprint, is_unanswered,
+                   load_notebook_json, plan_submission)
 from .sandbox import Limits, SandboxEnded, SandboxSpec, Session
 from .scoring import CellOutcome, NotebookResult, NotebookRun, SectionOutcome, Status, TestResult, TestStatus, score
 
-__all__ = ["GradeOptions", "grade_one", "released", "release_files"]
+__all__ = ["GradeOptions", "Placement", "grade_one", "released", "release_files"]
 
 log = logging.getLogger("autograder.grade")
 
@@ -39,6 +39,15 @@ class GradeOptions:
     isolate: bool = True
     course_root: Path = REPO_ROOT
     secret: bytes | None = None  # the course secret every hidden input derives from (None: published seeds)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one notebook is graded: which of the run's sandboxes, in which folder, hiding what."""
+
+    slot: int = 0  # which of the run's parallel sandboxes (its uid, cgroup and staging folder)
+    workroot: Path | None = None  # the run's staging folder (None: a temporary one, removed afterwards)
+    forbidden: tuple[str, ...] = ()  # paths hidden from the sandbox besides the course's own (outputs, submissions)
 
 
 def released(root: Path) -> list[str]:
@@ -107,10 +116,12 @@ class _Runner:
         self.hidden_sent = False
         self.cell_lines: dict[str, int] = {}  # cell name -> its number of lines (bounds a reported line)
 
-    def _sandbox(self, message: dict, name: str, exports: list[str]) -> protocol.Reply:
+    def _sandbox(self, source: str, name: str, exports: list[str], *, seed: int | None = None,
+                 cell_seed: int | None = None, graded_begin: bool = False) -> protocol.Reply:
         self.requests += 1
-        message = {**message, "op": "exec", "index": self.requests, "name": name, "exports": exports}
-        raw = self.session.request(message, name)
+        request = protocol.ExecRequest(self.requests, name, source, tuple(exports), seed=seed, cell_seed=cell_seed,
+                                       graded_begin=graded_begin)
+        raw = self.session.request(request.to_json(), name)
         try:
             # the values stay encoded here: the checker worker decodes them, within its memory limit
             return protocol.parse_reply(raw, self.requests, exports, self.cell_lines, decode=False)
@@ -122,20 +133,20 @@ class _Runner:
         return SectionOutcome(kind, hidden, description, "sandbox", reply.error_type, reply.error,
                               [list(w) for w in reply.where], reply.stdout, reply.stderr, after_hidden)
 
-    def run(self, plan_cells: list[dict], run: NotebookRun) -> None:
+    def run(self, plan_cells: list[PlannedCell], run: NotebookRun) -> None:
         for cell in plan_cells:
-            texts = [cell["source"]] if cell["kind"] != "graded" else [s.source for s in cell["test"].sections]
-            self.cell_lines[cell["name"]] = max((text.count("\n") + 1 for text in texts), default=1)
+            texts = [cell.source] if cell.kind != "graded" else [s.source for s in cell.test.sections]
+            self.cell_lines[cell.name] = max((text.count("\n") + 1 for text in texts), default=1)
         for cell in plan_cells:
-            outcome = CellOutcome(cell["name"], cell["kind"])
+            outcome = CellOutcome(cell.name, cell.kind)
             run.cells.append(outcome)
-            if cell["kind"] != "graded":
-                reply = self._sandbox({"source": cell["source"]}, cell["name"], [])
-                outcome.sections.append(self._outcome(cell["kind"], False, "", reply, self.hidden_sent))
+            if cell.kind != "graded":
+                reply = self._sandbox(cell.source, cell.name, [])
+                outcome.sections.append(self._outcome(cell.kind, False, "", reply, self.hidden_sent))
                 outcome.complete = True
                 self._stop_if_over(reply)
                 continue
-            self._run_graded(cell["test"], outcome)
+            self._run_graded(cell.test, outcome)
 
     def _stop_if_over(self, reply: protocol.Reply) -> None:
         if reply.memory:
@@ -146,7 +157,7 @@ class _Runner:
     def _run_graded(self, test, outcome: CellOutcome) -> None:
         name = test.grade_id
         seed = cell_seed(name, self.secret)
-        begin = self._sandbox({"source": "", "graded_begin": True}, name, [])
+        begin = self._sandbox("", name, [], graded_begin=True)
         outcome.tampered += begin.tampered
         self.checker.begin_cell(name)
         if self.checker.error:
@@ -172,8 +183,7 @@ class _Runner:
                 after_hidden = self.hidden_sent
                 self.hidden_sent = self.hidden_sent or section.hidden
                 exports = [n for n in test.exports(index) if n not in self.checker.base_names]
-                reply = self._sandbox({"source": section.source, "seed": section_seed, "cell_seed": seed},
-                                      name, exports)
+                reply = self._sandbox(section.source, name, exports, seed=section_seed, cell_seed=seed)
                 if section.kind == "drive" or reply.error_type:
                     outcome.sections.append(self._outcome(section.kind, section.hidden, section.description, reply,
                                                           after_hidden))
@@ -182,7 +192,7 @@ class _Runner:
                 self._stop_if_over(reply)
         outcome.complete = not failed
         self.requests += 1
-        end = self.session.request({"op": "graded_end", "index": self.requests}, name)
+        end = self.session.request(protocol.GradedEndRequest(self.requests).to_json(), name)
         if end.get("index") == self.requests:
             outcome.tampered += protocol.tampered_names(end.get("tampered"))
 
@@ -218,9 +228,7 @@ def grade_one(
     problems: dict | None = None,
     *,
     options: GradeOptions | None = None,
-    slot: int = 0,
-    workroot: Path | None = None,
-    forbidden: list[str] = (),
+    placement: Placement | None = None,
     feedback: bool = True,
 ) -> NotebookResult:
     """Grade ``notebooks[assignment]`` (raw bytes) of ``student``; other notebooks feed load_answers.
@@ -232,17 +240,17 @@ def grade_one(
     result with status ``error`` and the reason (the traceback goes to the log).
     """
     options = options or GradeOptions()
+    placement = placement or Placement()
     source = course[assignment]
     try:
-        return _grade_one(course, assignment, student, notebooks, problems or {}, options, slot, workroot, forbidden,
-                          feedback)
+        return _grade_one(course, assignment, student, notebooks, problems or {}, options, placement, feedback)
     except Exception:  # noqa: BLE001 - the class must finish; the log names the student and notebook
         log.error("grading %s/%s failed:\n%s", student, assignment, traceback.format_exc())
         return _empty_result(student, source, Status.ERROR, "the grader failed on this notebook (see grading.log)")
 
 
-def _grade_one(course, assignment, student, notebooks, problems, options, slot, workroot, forbidden,
-               feedback) -> NotebookResult:
+def _grade_one(course, assignment, student, notebooks, problems, options: GradeOptions, placement: Placement,
+               feedback: bool) -> NotebookResult:
     source = course[assignment]
     if assignment not in notebooks:
         return _empty_result(student, source, Status.MISSING, "no notebook submitted")
@@ -254,8 +262,9 @@ def _grade_one(course, assignment, student, notebooks, problems, options, slot, 
     except NotebookFormatError as exc:
         return _empty_result(student, source, Status.ERROR, str(exc))
     plan = plan_submission(source, submitted)
-    own_tmp = workroot is None
-    workroot = Path(workroot or tempfile.mkdtemp(prefix="lmtrain-grade-"))
+    slot = placement.slot
+    own_tmp = placement.workroot is None
+    workroot = Path(placement.workroot or tempfile.mkdtemp(prefix="lmtrain-grade-"))
     slot_dir = workroot / f"slot-{slot}"
     staging, mount_point = slot_dir / "stage", slot_dir / "root"
     mount_point.mkdir(parents=True, exist_ok=True)
@@ -271,7 +280,7 @@ def _grade_one(course, assignment, student, notebooks, problems, options, slot, 
             slot=slot,
             isolate=options.isolate,
         )
-        hidden_forbidden = sorted({str(Path(p).resolve()) for p in forbidden} | {
+        hidden_forbidden = sorted({str(Path(p).resolve()) for p in placement.forbidden} | {
             str((root / d).resolve()) for d in (SOURCE_DIR, "tests", ".git")
         } | {str(workroot.resolve())})
         run = _run(plan.cells, source, spec, options, hidden_forbidden, include_hidden=True)

@@ -33,6 +33,7 @@ from .integrity import scan_plan
 
 __all__ = [
     "SourceNotebook",
+    "PlannedCell",
     "Plan",
     "NotebookFormatError",
     "load_notebook_json",
@@ -212,9 +213,26 @@ class SourceNotebook:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class PlannedCell:
+    """One cell to run for a submission (the grader's side: it never crosses to the sandbox as it is)."""
+
+    kind: str
+    """``code`` (a cell of the student's own), ``answer`` (an answer cell) or ``graded`` (a test cell)."""
+
+    name: str
+    """The cell's grade id, else its cell id, else ``cell-N``: names it in results and tracebacks."""
+
+    source: str = ""
+    """The code of a ``code`` or ``answer`` cell, as submitted (a graded cell's code is in ``test``)."""
+
+    test: TestCell | None = None
+    """The source notebook's test cell a ``graded`` cell runs, hidden sections included (None for the others)."""
+
+
 @dataclass
 class Plan:
-    cells: list  # {"kind": code|answer|graded, "name", "source" or "test"}, in the order to run
+    cells: list  # PlannedCell, in the order to run
     integrity: list  # (kind, detail)
     findings: list = field(default_factory=list)  # autograder.integrity.Finding of the submission's own cells
 
@@ -226,7 +244,7 @@ def _cell_key(cell: dict) -> tuple[str | None, str | None]:
 def plan_submission(source: SourceNotebook, submission: dict) -> Plan:
     """The cells to run for ``submission`` and the changes it made to test cells."""
     notes: list[tuple[str, str]] = []
-    plan: list[dict] = []
+    plan: list[PlannedCell] = []
     origin: list[str | None] = []  # the source id/grade_id each planned cell stands for
     seen: set[str] = set()
     release_meta = {k: t for k, t in source.tests.items()}
@@ -260,7 +278,7 @@ def plan_submission(source: SourceNotebook, submission: dict) -> Plan:
         if meta.get("grade") and not meta.get("solution"):
             notes.append(("unknown_test_cell", f"cell {gid or cid or index} claims to be a test cell; run as ordinary code"))
         kind = "answer" if meta.get("solution") and gid in source.answers else "code"
-        plan.append({"kind": kind, "name": gid or cid or f"cell-{index}", "source": text})
+        plan.append(PlannedCell(kind, gid or cid or f"cell-{index}", source=text))
         origin.append(gid if gid in source.answers else cid)
     for gid, test in source.tests.items():
         if gid in seen:
@@ -276,13 +294,13 @@ def plan_submission(source: SourceNotebook, submission: dict) -> Plan:
     return Plan(cells, notes, scan_plan(cells, source.answers, source.provided))
 
 
-def _test_entry(test: TestCell) -> dict:
-    return {"kind": "graded", "name": test.grade_id, "test": test}
+def _test_entry(test: TestCell) -> PlannedCell:
+    return PlannedCell("graded", test.grade_id, test=test)
 
 
-def _drop_trailing_cells(plan: list[dict]) -> list[dict]:
+def _drop_trailing_cells(plan: list[PlannedCell]) -> list[PlannedCell]:
     """Cells after the last graded cell cannot change a grade (a training run, a demo): not run."""
-    last = max((i for i, cell in enumerate(plan) if cell["kind"] == "graded"), default=-1)
+    last = max((i for i, cell in enumerate(plan) if cell.kind == "graded"), default=-1)
     return plan[: last + 1]
 
 

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 __all__ = [
     "MAX_MESSAGE_BYTES",
     "ProtocolError",
+    "ExecRequest",
+    "GradedEndRequest",
     "Reply",
     "encode_value",
     "decode_value",
@@ -293,6 +295,62 @@ def _decode_tensor(data: dict, budget: Budget):
     if requires_grad and tensor.is_floating_point():
         tensor.requires_grad_(True)
     return tensor
+
+
+# ---------------------------------------------------------------------------
+# Requests (the grader's; the sandbox reads them as plain dicts, see autograder.sandbox.runner)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExecRequest:
+    """Run one piece of code in the sandbox: a submitted cell, or one section of a graded cell."""
+
+    index: int
+    """This request's number in the notebook's run: its reply must carry the same."""
+
+    name: str
+    """The cell the code belongs to (grade id, cell id or ``cell-N``): names it in tracebacks."""
+
+    source: str
+    """The code to run (empty for the request that opens a graded cell)."""
+
+    exports: tuple[str, ...] = ()
+    """The names whose values the reply sends back, encoded (those a later check reads)."""
+
+    seed: int | None = None
+    """Every random generator is seeded with this before the code runs (None: not seeded again)."""
+
+    cell_seed: int | None = None
+    """The graded cell's own seed, which every section of the cell shares (:mod:`lmtrain.seeds`);
+    recorded with ``seed`` (None: the request carries none)."""
+
+    graded_begin: bool = False
+    """Opens a graded cell: the sandbox checks for tampering and puts the grader's definitions back."""
+
+    def to_json(self) -> dict:
+        """The message as the sandbox reads it (keys in the order the grader has always sent them)."""
+        message: dict = {"source": self.source}
+        if self.graded_begin:
+            message["graded_begin"] = True
+        if self.seed is not None:
+            message["seed"] = self.seed
+        if self.cell_seed is not None:
+            message["cell_seed"] = self.cell_seed
+        message.update(op="exec", index=self.index, name=self.name, exports=list(self.exports))
+        return message
+
+
+@dataclass(frozen=True)
+class GradedEndRequest:
+    """Close a graded cell: the sandbox reports what the cell's code tampered with."""
+
+    index: int
+    """This request's number in the notebook's run: its reply must carry the same."""
+
+    def to_json(self) -> dict:
+        """The message as the sandbox reads it."""
+        return {"op": "graded_end", "index": self.index}
 
 
 # ---------------------------------------------------------------------------

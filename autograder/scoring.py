@@ -206,10 +206,10 @@ def _flagged_cells(plan, findings: list, tests: dict) -> set:
     if not evasive:
         return flagged
     cells = list(getattr(plan, "cells", ()))
-    positions = [i for i, cell in enumerate(cells) if cell["kind"] != "graded" and cell["name"] in evasive]
+    positions = [i for i, cell in enumerate(cells) if cell.kind != "graded" and cell.name in evasive]
     if positions:
-        flagged |= {cell["name"] for cell in cells[positions[0] + 1:]
-                    if cell["kind"] == "graded" and cell["name"] in tests}
+        flagged |= {cell.name for cell in cells[positions[0] + 1:]
+                    if cell.kind == "graded" and cell.name in tests}
     return flagged
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from nbgrader.preprocessors import ClearSolutions
 
+from lmtrain.notebook import nbgrader_meta
+
 TASK_PLACEHOLDER = "{task}"
 
 
@@ -17,7 +19,7 @@ class ClearSolutionsNamingTasks(ClearSolutions):
 
     def _replace_solution_region(self, cell, language):
         template = self.code_stub
-        task = cell.metadata.get("nbgrader", {}).get("grade_id") or "this cell"
+        task = nbgrader_meta(cell).get("grade_id") or "this cell"
         self.code_stub = {lang: stub.replace(TASK_PLACEHOLDER, task) for lang, stub in template.items()}
         try:
             return super()._replace_solution_region(cell, language)

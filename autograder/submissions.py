@@ -31,6 +31,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from lmtrain.notebook import nbgrader_meta
+
 __all__ = ["Submission", "Discovery", "discover", "valid_student_id", "signatures_of", "matching_assignment"]
 
 _STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
@@ -87,9 +89,7 @@ def _cell_ids(notebook: dict) -> set[str]:
     for cell in notebook.get("cells", []) if isinstance(notebook.get("cells"), list) else []:
         if not isinstance(cell, dict):
             continue
-        metadata = cell.get("metadata")
-        nbgrader = metadata.get("nbgrader") if isinstance(metadata, dict) else None
-        for value in (cell.get("id"), nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None):
+        for value in (cell.get("id"), nbgrader_meta(cell).get("grade_id")):
             if isinstance(value, str) and len(value) <= 200:
                 ids.add(value)
     return ids
@@ -104,7 +104,7 @@ def signatures_of(releases: dict[str, dict]) -> dict[str, frozenset]:
     for name, notebook in releases.items():
         ids[name] = set()
         for cell in notebook.get("cells", []):
-            gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            gid = nbgrader_meta(cell).get("grade_id")
             if isinstance(gid, str):
                 ids[name].add(gid)
     shared = {i for name in ids for i in ids[name] if any(i in ids[other] for other in ids if other != name)}

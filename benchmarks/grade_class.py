@@ -182,7 +182,7 @@ def profile_notebooks(names: list[str], reps: int) -> None:
     pipeline's steps)."""
     from autograder import checker, pipeline, sandbox
     from autograder.classrun import load_course
-    from autograder.pipeline import GradeOptions, grade_one
+    from autograder.pipeline import GradeOptions, Placement, grade_one
 
     parts = ("sandbox start", "sandbox cells", "grader checks", "sandbox close")
     spent = dict.fromkeys(parts, 0.0)
@@ -221,7 +221,7 @@ def profile_notebooks(names: list[str], reps: int) -> None:
         rng = random.Random(1)
         for name in names:
             grade_one(course, name, "warmup", {name: json.dumps(submission(name, "correct", 0, rng)).encode()},
-                      options=GradeOptions(), workroot=work)  # builds the notebook's template, as a class does once
+                      options=GradeOptions(), placement=Placement(workroot=work))  # builds the notebook's template, as a class does once
             row = []
             for kind in kinds:
                 spent.update(dict.fromkeys(parts, 0.0))
@@ -229,7 +229,7 @@ def profile_notebooks(names: list[str], reps: int) -> None:
                 data = [json.dumps(submission(name, kind, 0, rng)).encode() for _ in range(reps)]
                 started = time.perf_counter()
                 for rep in range(reps):
-                    grade_one(course, name, f"{kind}{rep}", {name: data[rep]}, options=GradeOptions(), workroot=work)
+                    grade_one(course, name, f"{kind}{rep}", {name: data[rep]}, options=GradeOptions(), placement=Placement(workroot=work))
                 elapsed = time.perf_counter() - started
                 row.append(elapsed / reps)
                 total_time, graded = total_time + elapsed, graded + reps

@@ -83,14 +83,14 @@ def grade_with_answer(function: str, answer_source: str, timeout: float = 300.0)
     import tempfile
 
     from autograder.checker import course_secret
-    from autograder.grade import GradeOptions, Limits, grade_one
+    from autograder.grade import GradeOptions, Limits, Placement, grade_one
 
     assignment = ANSWER_NOTEBOOKS[function]
     options = GradeOptions(limits=Limits(notebook_timeout=timeout, cell_timeout=timeout),
                            isolate=os.geteuid() == 0, course_root=REPO_ROOT, secret=course_secret())
     with tempfile.TemporaryDirectory(prefix="corpus-") as work:
         result = grade_one(_course(), assignment, "corpus", {assignment: submission_with_answer(function, answer_source)},
-                           options=options, workroot=Path(work), feedback=False)
+                           options=options, placement=Placement(workroot=Path(work)), feedback=False)
     if result.status not in ("graded", "integrity"):
         return [CellResult(t.grade_id, 0.0, t.max_score, f"{result.status}: {result.detail}") for t in result.tests]
     return [CellResult(t.grade_id, t.score, t.max_score, " | ".join(x for x in (t.visible_error, t.hidden_error) if x))

@@ -186,13 +186,15 @@ class Mutant:
 
 def discover_answers(root: Path = ROOT) -> list[Answer]:
     """Every answer cell whose grade_id is a function or class that the cell defines."""
+    from lmtrain.notebook import cell_source, nbgrader_meta  # this checkout's (sys.path is set above)
+
     answers = []
     for path in sorted((root / "solutions").glob("*/*.ipynb")):
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-            meta = cell.get("metadata", {}).get("nbgrader", {})
+            meta = nbgrader_meta(cell)
             if cell.get("cell_type") != "code" or not meta.get("solution"):
                 continue
-            source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            source = cell_source(cell)
             defined = {node.name for node in ast.parse(source).body
                        if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
             if meta.get("grade_id") in defined:

@@ -26,9 +26,11 @@ import torch
 
 from autograder.sandbox import Limits
 from autograder.course import REPO_ROOT, assignments
-from autograder.grade import GradeOptions, grade_class, grade_notebook, load_course, merge_outputs, shard_of
+from autograder.grade import (GradeOptions, OutputOptions, RunOptions, grade_class, grade_notebook, load_course,
+                              merge_outputs, shard_of)
 from _support import (LIMITS, NAIVE_CE, NB, WRONG_CE, grade_id, honest, notebook, read_grades, read_integrity, release, sandbox_processes,
                       solution_answers, write_notebook)
+from lmtrain.notebook import nbgrader_meta
 
 # Generous clocks: every expected status below must hold on a slow machine with every core busy
 # (`make test-busy`). No student of the shared class depends on a clock: the memory bomb is told
@@ -109,7 +111,7 @@ def _retag(gid):
     def edit(nb):
         for c in nb["cells"]:
             if grade_id(c) == gid:
-                c["metadata"]["nbgrader"].update(grade=False, points=100)
+                nbgrader_meta(c).update(grade=False, points=100)
     return edit
 
 
@@ -257,8 +259,8 @@ def klass(tmp_path_factory, listener):
 def graded(klass, tmp_path_factory):
     out = tmp_path_factory.mktemp("out-jobs2")
     started = time.monotonic()
-    grade_class(klass["subs"], out, jobs=2, options=OPTIONS, names=[NB], formats=("csv", "gradescope"),
-                progress=False)
+    grade_class(klass["subs"], out, options=OPTIONS, run=RunOptions(jobs=2, names=[NB], progress=False),
+                output=OutputOptions(formats=("csv", "gradescope")))
     klass["seconds"] = time.monotonic() - started
     return out
 
@@ -394,12 +396,13 @@ def test_gradebook_has_the_scores(graded):
 @needs_root
 def test_jobs_1_equals_jobs_2_and_reruns_are_identical(graded, klass, tmp_path):
     out = tmp_path / "jobs1"
-    grade_class(klass["subs"], out, jobs=1, options=OPTIONS, names=[NB], formats=("csv", "gradescope"), progress=False)
+    grade_class(klass["subs"], out, options=OPTIONS, run=RunOptions(names=[NB], progress=False),
+                output=OutputOptions(formats=("csv", "gradescope")))
     for name in ("grades.csv", "report.json", "integrity.csv", "gradescope/leaky/results.json",
                  f"feedback/inplace/{NB}.html"):
         assert (out / name).read_bytes() == (graded / name).read_bytes(), name
     before = {p: p.read_bytes() for p in (out / "grades.csv", out / "report.json")}
-    grade_class(klass["subs"], out, jobs=1, options=OPTIONS, names=[NB], progress=False)  # nothing to redo
+    grade_class(klass["subs"], out, options=OPTIONS, run=RunOptions(names=[NB], progress=False))  # nothing to redo
     # (counted, not timed: the rerun must grade nothing, however slow the machine)
     total = len(klass["rows"])
     assert f"{total} notebooks, {total} already graded with the same input" in (out / "grading.log").read_text()
@@ -409,7 +412,7 @@ def test_jobs_1_equals_jobs_2_and_reruns_are_identical(graded, klass, tmp_path):
     shutil.copytree(klass["subs"], changed, symlinks=True)
     write_notebook(changed / "blank" / f"{NB}.ipynb", honest())
     shutil.copytree(out, tmp_path / "jobs1-copy")
-    grade_class(changed, tmp_path / "jobs1-copy", jobs=1, options=OPTIONS, names=[NB], progress=False)
+    grade_class(changed, tmp_path / "jobs1-copy", options=OPTIONS, run=RunOptions(names=[NB], progress=False))
     grades = read_grades(tmp_path / "jobs1-copy")
     assert grades[("blank", NB)]["score"] == "5"
     assert grades[("naive", NB)]["score"] == "4"
@@ -451,7 +454,7 @@ def test_shards_merge_to_the_whole(graded, klass, tmp_path):
     outs = []
     for index in range(2):
         outs.append(tmp_path / f"shard{index}")
-        grade_class(quick, outs[-1], jobs=1, options=OPTIONS, names=[NB], shard=(index, 2), progress=False)
+        grade_class(quick, outs[-1], options=OPTIONS, run=RunOptions(names=[NB], shard=(index, 2), progress=False))
     merged = tmp_path / "merged"
     merge_outputs(outs, merged, names=[NB])
     grades = read_grades(merged)
@@ -489,7 +492,7 @@ def test_the_graders_thread_count_does_not_change_a_grade(tmp_path):
     threads = torch.get_num_threads()
     torch.set_num_threads(2)  # as a grader started without OMP_NUM_THREADS=1 on a multi-core machine
     try:
-        grade_class(tmp_path / "subs", tmp_path / "out", names=[name], progress=False)
+        grade_class(tmp_path / "subs", tmp_path / "out", run=RunOptions(names=[name], progress=False))
     finally:
         torch.set_num_threads(threads)
     row = read_grades(tmp_path / "out")[("honest", name)]
@@ -504,7 +507,7 @@ def test_every_released_notebook_honest_full_blank_not(tmp_path):
         write_notebook(subs / "honest" / f"{name}.ipynb", notebook(solution_answers(name), name=name))
         write_notebook(subs / "blank" / f"{name}.ipynb", release(name))
     grade_class(subs, tmp_path / "out", options=GradeOptions(limits=Limits(cell_timeout=60, memory_gb=4)),
-                names=RELEASED, progress=False)
+                run=RunOptions(names=RELEASED, progress=False))
     grades = read_grades(tmp_path / "out")
     for name in RELEASED:
         honest_row, blank_row = grades[("honest", name)], grades[("blank", name)]
@@ -561,7 +564,8 @@ def test_postgresql_gradebook(postgres, tmp_path):
     write_notebook(subs / "honest" / f"{NB}.ipynb", honest())
     write_notebook(subs / "naive" / f"{NB}.ipynb", honest(cross_entropy=NAIVE_CE))
     for _ in range(2):  # twice: re-grading replaces
-        grade_class(subs, tmp_path / "out", options=OPTIONS, names=[NB], db_url=postgres, progress=False, force=True)
+        grade_class(subs, tmp_path / "out", options=OPTIONS, run=RunOptions(names=[NB], progress=False, force=True),
+                    output=OutputOptions(db_url=postgres))
     from nbgrader.api import Gradebook
 
     with Gradebook(postgres) as gb:
@@ -604,7 +608,7 @@ def test_endless_loop_times_out(tmp_path):
     subs = tmp_path / "subs"
     write_notebook(subs / "loops" / f"{NB}.ipynb", honest(cross_entropy="while True:\n    pass\n"))
     short = GradeOptions(limits=Limits(notebook_timeout=60.0, cell_timeout=3.0, memory_gb=1.0, max_processes=32))
-    grade_class(subs, tmp_path / "out", options=short, names=[NB], progress=False)
+    grade_class(subs, tmp_path / "out", options=short, run=RunOptions(names=[NB], progress=False))
     report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
     (result,) = report["results"]
     assert (result["status"], result["score"]) == ("timeout", 0)

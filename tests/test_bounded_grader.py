@@ -26,12 +26,13 @@ import torch
 from autograder import protocol, sandbox
 from autograder.checker import Checker, cell_seed, course_secret
 from autograder.course import REPO_ROOT
-from autograder.grade import GradeOptions, grade_class, load_course
+from autograder.grade import GradeOptions, RunOptions, grade_class, load_course
 from autograder.pipeline import grade_one
 from autograder.plan import SourceNotebook
 from autograder.sandbox import Limits, SandboxEnded
 
 from _support import notebook, read_grades, solution_answers, write_notebook
+from lmtrain.notebook import nbgrader_meta
 
 pytestmark = pytest.mark.xdist_group("autograder")  # starts sandboxes and checker workers
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="a memory cgroup needs root")
@@ -129,7 +130,7 @@ def test_the_sections_of_one_cell_share_its_seed_on_both_sides():
     secret = b"a secret"
     course = load_course(REPO_ROOT, [name])
     source = json.loads(json.dumps(course[name].source))
-    cell = next(c for c in source["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade)
+    cell = next(c for c in source["cells"] if nbgrader_meta(c).get("grade_id") == grade)
     cell["source"] = cell["source"].rstrip("\n") + "\n" + _SEEN_SEEDS.format(cell_seed=cell_seed(grade, secret))
     course[name] = SourceNotebook.load(name, json.dumps(source).encode(), json.dumps(course[name].release).encode())
     data = json.dumps(notebook(solution_answers(name), name=name)).encode()
@@ -283,6 +284,21 @@ def test_honest_messages_pass_the_value_count():
     assert protocol.loads(message)["values"]["a"]["shape"] == [1000, 1000]
 
 
+def test_requests_keep_the_bytes_the_sandbox_reads():
+    # written out by hand: the sandbox's runner reads these keys, and a reordering would change the frames
+    assert protocol.dumps(protocol.ExecRequest(1, "f", "x = 1").to_json()) == (
+        b'{"source": "x = 1", "op": "exec", "index": 1, "name": "f", "exports": []}')
+    assert protocol.dumps(protocol.ExecRequest(2, "f_values", "", graded_begin=True).to_json()) == (
+        b'{"source": "", "graded_begin": true, "op": "exec", "index": 2, "name": "f_values", "exports": []}')
+    assert protocol.dumps(protocol.ExecRequest(3, "f_values", "got = f(x)", ("got",), seed=0).to_json()) == (
+        b'{"source": "got = f(x)", "seed": 0, "op": "exec", "index": 3, "name": "f_values", "exports": ["got"]}')
+    # a graded cell's section: its own seed, then the cell's (main's {"source", "seed", "cell_seed"} dict)
+    assert protocol.dumps(protocol.ExecRequest(5, "f_values", "got = f(x)", ("got",), seed=7, cell_seed=6).to_json()) == (
+        b'{"source": "got = f(x)", "seed": 7, "cell_seed": 6, "op": "exec", "index": 5, "name": "f_values", '
+        b'"exports": ["got"]}')
+    assert protocol.dumps(protocol.GradedEndRequest(4).to_json()) == b'{"op": "graded_end", "index": 4}'
+
+
 # ---------------------------------------------------------------------------
 # The attacks on the grader's side, graded as a class beside an honest student
 # ---------------------------------------------------------------------------
@@ -313,8 +329,7 @@ def grader_attack_class(tmp_path_factory):
     limits = Limits(notebook_timeout=300.0, cell_timeout=20.0, memory_gb=0.5, max_processes=64)
     out = root / "out"
     options = GradeOptions(limits=limits, isolate=os.geteuid() == 0)
-    grade_class(root / "subs", out, jobs=2, options=options, names=sorted(names),
-                progress=False)
+    grade_class(root / "subs", out, options=options, run=RunOptions(jobs=2, names=sorted(names), progress=False))
     return {"out": out, "names": names}
 
 

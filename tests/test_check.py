@@ -14,6 +14,7 @@ from _support import CORPUS, submission_with_answer
 from autograder.course import REPO_ROOT
 from lmtrain.check import NotebookReport, _verdicts, format_report
 from lmtrain.manifest import load_manifest, select_notebooks
+from lmtrain.notebook import nbgrader_meta
 
 NB01 = "01_cross_entropy"
 
@@ -24,7 +25,7 @@ def _release(name: str) -> dict:
 
 def _with_error(notebook: dict, grade_id: str, ename: str, evalue: str) -> None:
     for cell in notebook["cells"]:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
+        if nbgrader_meta(cell).get("grade_id") == grade_id:
             cell["outputs"] = [{"output_type": "error", "ename": ename, "evalue": evalue, "traceback": []}]
 
 

@@ -25,7 +25,7 @@ from nbformat import from_dict
 from autograder.course import REPO_ROOT, assignments
 from autograder.release import EDITIONS, generate_release, held_work, working_copy_message
 from autograder.translations import read_translation, translatable_cells, translate_notebook, translation_path
-from lmtrain.notebook import cell_source
+from lmtrain.notebook import cell_source, nbgrader_meta
 
 ASSIGNMENTS = assignments(REPO_ROOT)
 ENGLISH, CHINESE = REPO_ROOT / EDITIONS["en"], REPO_ROOT / EDITIONS["zh"]
@@ -80,12 +80,12 @@ def test_editions_release_the_same_data_files(assignment):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_chinese_edition_checksums_are_nbgraders(assignment):
     """nbgrader recomputes these when it grades; a translated graded cell would not match."""
-    cells = [c for c in _release(CHINESE, assignment)["cells"] if c["metadata"].get("nbgrader", {}).get("checksum")]
+    cells = [c for c in _release(CHINESE, assignment)["cells"] if nbgrader_meta(c).get("checksum")]
     assert cells, f"{assignment}: no checksummed cells in the Chinese release"
     for cell in cells:
         # nbgrader checksums the cell as nbformat reads it: the source as one string.
         joined = from_dict({**cell, "source": cell_source(cell)})
-        assert compute_checksum(joined) == cell["metadata"]["nbgrader"]["checksum"], cell["id"]
+        assert compute_checksum(joined) == nbgrader_meta(cell)["checksum"], cell["id"]
 
 
 def test_code_cells_need_no_cjk_font():
@@ -108,13 +108,13 @@ def test_code_cells_need_no_cjk_font():
 def _answered(release: Path, assignment: str, answers: set[str]) -> dict:
     """The released notebook with the reference answers pasted into the named answer cells,
     the way a student types them (the solution markers are gone; the rest stays a stub)."""
-    reference = {c["metadata"]["nbgrader"]["grade_id"]: cell_source(c)
+    reference = {nbgrader_meta(c)["grade_id"]: cell_source(c)
                  for c in _load(REPO_ROOT / "solutions" / assignment / f"{assignment}.ipynb")["cells"]
-                 if c["metadata"].get("nbgrader", {}).get("solution")}
+                 if nbgrader_meta(c).get("solution")}
     notebook = _release(release, assignment)
     for cell in notebook["cells"]:
-        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
-        if cell["metadata"].get("nbgrader", {}).get("solution") and grade_id in answers:
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if nbgrader_meta(cell).get("solution") and grade_id in answers:
             lines = [line for line in reference[grade_id].split("\n") if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line]
             cell["source"] = "\n".join(lines)
     return notebook
@@ -143,8 +143,8 @@ def test_same_answers_get_identical_grades_in_both_editions(tmp_path):
     en, zh = ({k: v for k, v in rows[s].items() if k != "student_id"} for s in ("student-en", "student-zh"))
     assert en == zh, f"the editions grade differently: {en} vs {zh}"
     # The expected score from the metadata: every cross_entropy cell, no perplexity cell.
-    points = {c["metadata"]["nbgrader"]["grade_id"]: c["metadata"]["nbgrader"]["points"]
-              for c in _release(ENGLISH, assignment)["cells"] if c["metadata"].get("nbgrader", {}).get("grade")}
+    points = {nbgrader_meta(c)["grade_id"]: nbgrader_meta(c)["points"]
+              for c in _release(ENGLISH, assignment)["cells"] if nbgrader_meta(c).get("grade")}
     expected = sum(p for gid, p in points.items() if gid.startswith("cross_entropy_"))
     assert (en["status"], float(en["score"]), float(en["max_score"])) == ("graded", expected, sum(points.values())), en
 

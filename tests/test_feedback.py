@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grade import GradeOptions, grade_class
+from autograder.grade import GradeOptions, RunOptions, grade_class
 from autograder.outputs import feedback_index_html, cell_description
 from autograder.scoring import NotebookResult
 
@@ -67,7 +67,7 @@ def graded(handed_in, tmp_path_factory):
 
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):
-            grade_class(handed_in, out, jobs=2, options=GradeOptions(limits=LIMITS), names=[NB], progress=False)
+            grade_class(handed_in, out, options=GradeOptions(limits=LIMITS), run=RunOptions(jobs=2, names=[NB], progress=False))
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)

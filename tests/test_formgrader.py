@@ -34,6 +34,7 @@ from autograder.formgrader import formgrader_notebook
 from autograder.grade import load_course
 from chromium import Browser, chromium_or_skip
 from lab_server import Lab, _stop, _wait_until_up, free_port, lab_environment, make_command
+from lmtrain.notebook import nbgrader_meta
 
 NB = "02_sgd"
 WRITTEN = "sgd_learning_rates_written"
@@ -44,7 +45,7 @@ PAGE_TIMEOUT = 240  # seconds for a page condition; a cold lab on a busy 2-core 
 def _written_answer(text: str) -> bytes:
     nb = json.loads(honest_submission(NB))
     for cell in nb["cells"]:
-        if cell["metadata"].get("nbgrader", {}).get("grade_id") == WRITTEN:
+        if nbgrader_meta(cell).get("grade_id") == WRITTEN:
             cell["source"] = text
     return json.dumps(nb).encode("utf-8")
 
@@ -110,7 +111,7 @@ def test_formgrader_lists_the_graded_class_and_a_hand_grade_reaches_the_grades(c
     notebooks = api.get_notebook_submissions(NB, NB)
     assert len(notebooks) == 2, "the Manual Grading page lists a notebook only where autograded/ has its file"
     shown = json.loads((course["course"] / "autograded" / "ada" / NB / f"{NB}.ipynb").read_text(encoding="utf-8"))
-    written = [c for c in shown["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == WRITTEN]
+    written = [c for c in shown["cells"] if nbgrader_meta(c).get("grade_id") == WRITTEN]
     assert len(written) == 1 and "converges fastest" in written[0]["source"]
     assert all(not c.get("outputs") for c in shown["cells"]), "no student output on formgrader's page"
 
@@ -150,14 +151,14 @@ def test_the_shown_notebook_keeps_the_release_roles():
     nb = json.loads(_written_answer("my answer"))
     test_ids = [gid for gid in source.tests]
     # a student who deleted a test cell, copied the written answer and printed some HTML
-    nb["cells"] = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") != test_ids[0]]
-    copy = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == WRITTEN)
+    nb["cells"] = [c for c in nb["cells"] if nbgrader_meta(c).get("grade_id") != test_ids[0]]
+    copy = next(c for c in nb["cells"] if nbgrader_meta(c).get("grade_id") == WRITTEN)
     nb["cells"].append(json.loads(json.dumps(copy)))
     nb["cells"].append({"cell_type": "code", "metadata": {}, "source": "x", "execution_count": 1,
                         "outputs": [{"output_type": "display_data", "data": {"text/html": "<script>1</script>"},
                                      "metadata": {}}]})
     shown = formgrader_notebook(json.dumps(nb).encode(), source)
-    ids = [c["metadata"].get("nbgrader", {}).get("grade_id") for c in shown["cells"]]
+    ids = [nbgrader_meta(c).get("grade_id") for c in shown["cells"]]
     assert ids.count(WRITTEN) == 1 and ids.count(test_ids[0]) == 1, "one cell per role; the deleted one is back"
     assert all(not c.get("outputs") for c in shown["cells"])
     unreadable = formgrader_notebook(b"not a notebook", source)

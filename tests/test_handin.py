@@ -15,6 +15,7 @@ from _support import CORPUS, submission_with_answer
 from autograder.course import REPO_ROOT
 from lmtrain.handin import plan_handin
 from lmtrain.manifest import EDITIONS, load_manifest
+from lmtrain.notebook import cell_source, nbgrader_meta
 
 NAMES = [manifest.name for manifest in load_manifest()]
 NB01 = "01_cross_entropy"
@@ -35,11 +36,10 @@ def _path(root, name, edition="en"):
 def _answer(root, edition="en"):
     """Notebook 01 of ``edition`` with the reference cross_entropy, perplexity left unanswered."""
     source = json.loads((REPO_ROOT / "solutions" / NB01 / f"{NB01}.ipynb").read_text(encoding="utf-8"))
-    answer = next("".join(c["source"]) for c in source["cells"]
-                  if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "cross_entropy")
+    answer = next(cell_source(c) for c in source["cells"] if nbgrader_meta(c).get("grade_id") == "cross_entropy")
     notebook = json.loads(_path(root, NB01, edition).read_text(encoding="utf-8"))
     for cell in notebook["cells"]:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "cross_entropy":
+        if nbgrader_meta(cell).get("grade_id") == "cross_entropy":
             cell["source"] = answer
     _path(root, NB01, edition).write_text(json.dumps(notebook), encoding="utf-8")
 
@@ -96,7 +96,7 @@ def _edit_cells(root, change):
 
 
 def _graded_index(cells, grade_id):
-    return next(i for i, c in enumerate(cells) if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id)
+    return next(i for i, c in enumerate(cells) if nbgrader_meta(c).get("grade_id") == grade_id)
 
 
 @pytest.mark.parametrize("change, said", [
@@ -131,8 +131,8 @@ def test_the_zip_grades_as_the_notebooks_themselves(root, tmp_path_factory):
     wrong = (CORPUS / "cross_entropy" / "wrong" / "sum_not_mean.py").read_text(encoding="utf-8")
     _path(root, NB01).write_bytes(submission_with_answer("cross_entropy", wrong, unanswered=("perplexity",)))
     schedule = (REPO_ROOT / "solutions" / "04_lr_schedule" / "04_lr_schedule.ipynb")
-    answer = next("".join(c["source"]) for c in json.loads(schedule.read_text(encoding="utf-8"))["cells"]
-                  if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "get_lr_cosine_schedule")
+    answer = next(cell_source(c) for c in json.loads(schedule.read_text(encoding="utf-8"))["cells"]
+                  if nbgrader_meta(c).get("grade_id") == "get_lr_cosine_schedule")
     _path(root, "04_lr_schedule").write_bytes(submission_with_answer("get_lr_cosine_schedule", answer))
     assert _handin(root).returncode == 0
     as_zip, as_folder = tmp_path_factory.mktemp("zipped"), tmp_path_factory.mktemp("folder")

@@ -26,13 +26,14 @@ import torch
 
 from autograder import protocol
 from autograder.course import REPO_ROOT
-from autograder.grade import GradeOptions, grade_class, load_course
+from autograder.grade import GradeOptions, OutputOptions, RunOptions, grade_class, load_course
 from autograder.outputs import csv_cell
 from autograder.sandbox import Limits, SandboxEnded, SandboxSpec, Session
 from autograder.sandbox import uids
 from autograder.sandbox.uids import SANDBOX_UID_BASE
 
 from _support import NB, honest, read_grades, read_integrity, release, sandbox_processes, write_notebook
+from lmtrain.notebook import cell_source, nbgrader_meta
 
 HOSTILE = Path(__file__).parent / "hostile"
 pytestmark = pytest.mark.xdist_group("autograder")  # counts sandbox processes: not beside another grading
@@ -78,14 +79,14 @@ def hostile_class(tmp_path_factory):
         assert not path.exists()
     out = root / "out"
     started = time.monotonic()
-    grade_class(root / "subs", out, jobs=2, options=GradeOptions(limits=HOSTILE_LIMITS), names=[NB],
-                formats=("csv", "gradescope"), progress=False)
+    grade_class(root / "subs", out, options=GradeOptions(limits=HOSTILE_LIMITS),
+                run=RunOptions(jobs=2, names=[NB], progress=False), output=OutputOptions(formats=("csv", "gradescope")))
     return {"out": out, "seconds": time.monotonic() - started}
 
 
 def _stub(gid: str) -> str:
-    cell = next(c for c in release()["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == gid)
-    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    cell = next(c for c in release()["cells"] if nbgrader_meta(c).get("grade_id") == gid)
+    return cell_source(cell)
 
 
 @pytest.mark.parametrize("attack", ATTACKS)

@@ -22,6 +22,7 @@ from autograder.integrity import Finding, scan_cells
 from autograder.plan import plan_submission
 from autograder.scoring import CellOutcome, NotebookRun, score
 from lmtrain.loader import ANSWER_NOTEBOOKS
+from lmtrain.notebook import nbgrader_meta
 
 NB = "01_cross_entropy"
 PROVIDED = "import math\n\nimport torch\nimport torch.nn.functional as F\n\nfrom lmtrain.checking import check_close, graded\n"
@@ -426,14 +427,14 @@ def test_no_correct_corpus_answer_is_flagged_and_every_forbidden_one_is(course):
 
 def _graded_run(plan) -> NotebookRun:
     """Every planned cell ran and passed (no sections: nothing failed)."""
-    return NotebookRun(cells=[CellOutcome(c["name"], c["kind"], complete=True) for c in plan.cells])
+    return NotebookRun(cells=[CellOutcome(c.name, c.kind, complete=True) for c in plan.cells])
 
 
 def _submission(answer: str, *, scratch_after: str | None = None) -> dict:
     notebook = json.loads(submission_with_answer("cross_entropy", answer))
     if scratch_after is not None:
         index = next(i for i, c in enumerate(notebook["cells"])
-                     if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == scratch_after)
+                     if nbgrader_meta(c).get("grade_id") == scratch_after)
         notebook["cells"].insert(index + 1, {"cell_type": "code", "execution_count": None, "id": "scratch",
                                              "metadata": {}, "outputs": [], "source": "import gc\n"})
     return notebook
@@ -476,5 +477,5 @@ def test_a_run_that_stopped_keeps_its_status(course):
 
 def _reference_answer() -> str:
     notebook = json.loads((REPO_ROOT / "solutions" / NB / f"{NB}.ipynb").read_text(encoding="utf-8"))
-    cell = next(c for c in notebook["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "cross_entropy")
+    cell = next(c for c in notebook["cells"] if nbgrader_meta(c).get("grade_id") == "cross_entropy")
     return _text(cell)

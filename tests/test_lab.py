@@ -15,6 +15,7 @@ import pytest
 from _support import all_assignments
 from autograder.course import REPO_ROOT
 from lab_server import STAMP, lab_environment, running_lab
+from lmtrain.notebook import cell_source
 
 # nbgrader's lab plugins that only an instructor needs; the student lab keeps validate-assignment.
 INSTRUCTOR_PLUGINS = ["@jupyter/nbgrader:menu", "@jupyter/nbgrader:create-assignment",
@@ -139,7 +140,7 @@ def test_no_student_notebook_links_the_calculator(release):
     mentions = {}
     for path in sorted((REPO_ROOT / release).glob("*/*.ipynb")):
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            source = cell_source(cell)
             if re.search(r"compute(?:_gpt2_xl)?\.(?:html|png)|/static/|calculator|计算器", source, re.I):
                 mentions.setdefault(path.relative_to(REPO_ROOT).as_posix(), []).append(cell["id"])
     assert not mentions, f"remove the calculator from these cells in solutions/ and run make release: {mentions}"

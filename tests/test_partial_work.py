@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from autograder.course import REPO_ROOT, assignments
-from autograder.grade import GradeOptions, Limits, grade_class
+from autograder.grade import GradeOptions, Limits, OutputOptions, RunOptions, grade_class
 from lmtrain.notebook import cells_of, nbgrader_meta
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -97,8 +97,8 @@ def graded(tmp_path_factory):
     (subs / "only08").mkdir()
     (subs / "only08" / "08_train_lm.ipynb").write_text(_submission("08_train_lm", _answers("08_train_lm")), encoding="utf-8")
     out = tmp_path_factory.mktemp("out")
-    results = grade_class(subs, out, jobs=2, db_url="none", progress=False,
-                          options=GradeOptions(limits=LIMITS, isolate=os.geteuid() == 0))
+    results = grade_class(subs, out, options=GradeOptions(limits=LIMITS, isolate=os.geteuid() == 0),
+                          run=RunOptions(jobs=2, progress=False), output=OutputOptions(db_url="none"))
     rows = {(r["student_id"], r["notebook"]): r for r in csv.DictReader((out / "grades.csv").open())}
     return {"rows": rows, "results": {(r.student_id, r.notebook): r for r in results}, "expected": expected,
             "one_bug": one_bug_functions}

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from autograder.plan import SourceNotebook, answer_fingerprint, load_notebook_json, plan_submission, NotebookFormatError
-from lmtrain.notebook import graded_sections
+from lmtrain.notebook import graded_sections, nbgrader_meta
 
 
 def _cell(source, cell_id, **nbgrader):
@@ -40,9 +40,9 @@ def _course():
 def test_a_clean_submission_runs_as_submitted_and_stops_after_the_last_graded_cell():
     source, release = _course()
     plan = plan_submission(source, release)
-    assert [(c["kind"], c["name"]) for c in plan.cells] == [("code", "imports"), ("answer", "f"), ("graded", "f_doubles")]
+    assert [(c.kind, c.name) for c in plan.cells] == [("code", "imports"), ("answer", "f"), ("graded", "f_doubles")]
     assert plan.integrity == []
-    assert plan.cells[2]["test"].sections == tuple(graded_sections(TEST_SOURCE))
+    assert plan.cells[2].test.sections == tuple(graded_sections(TEST_SOURCE))
 
 
 def test_deleted_edited_and_retagged_test_cells_are_restored_and_reported():
@@ -50,15 +50,15 @@ def test_deleted_edited_and_retagged_test_cells_are_restored_and_reported():
     deleted = copy.deepcopy(release)
     del deleted["cells"][2]
     plan = plan_submission(source, deleted)
-    assert [c["name"] for c in plan.cells] == ["imports", "f", "f_doubles"]
+    assert [c.name for c in plan.cells] == ["imports", "f", "f_doubles"]
     assert [k for k, _ in plan.integrity] == ["deleted_test_cell"]
 
     edited = copy.deepcopy(release)
     edited["cells"][2]["source"] = TEST_RELEASED.replace("== 2", "== got")
-    edited["cells"][2]["metadata"]["nbgrader"]["points"] = 99
+    nbgrader_meta(edited["cells"][2])["points"] = 99
     plan = plan_submission(source, edited)
     assert {k for k, _ in plan.integrity} == {"edited_test_cell", "retagged_test_cell"}
-    assert plan.cells[2]["test"].sections[1].source.strip() == "assert got == 2"  # the original ran
+    assert plan.cells[2].test.sections[1].source.strip() == "assert got == 2"  # the original ran
 
 
 def test_a_second_copy_of_a_test_cell_is_not_run():
@@ -66,7 +66,7 @@ def test_a_second_copy_of_a_test_cell_is_not_run():
     twice = copy.deepcopy(release)
     twice["cells"].insert(3, copy.deepcopy(twice["cells"][2]))
     plan = plan_submission(source, twice)
-    assert [c["name"] for c in plan.cells].count("f_doubles") == 1
+    assert [c.name for c in plan.cells].count("f_doubles") == 1
     assert "duplicate_test_cell" in [k for k, _ in plan.integrity]
 
 

@@ -17,7 +17,7 @@ import pytest
 from _support import all_assignments, stock_nbgrader_grades
 from autograder.course import REPO_ROOT
 from autograder.release import EDITIONS, KERNELSPEC, LANGUAGE_INFO, START_PAGE, generate_release, held_work, work_in, working_copy_message
-from lmtrain.notebook import cell_source
+from lmtrain.notebook import cell_source, nbgrader_meta
 
 ASSIGNMENTS = all_assignments()
 FIX = "run `make release` and commit notebooks/"
@@ -158,7 +158,7 @@ def test_stock_nbgrader_gives_release_zero_and_solution_full_marks(assignment, t
 def test_each_stub_names_its_task(assignment):
     notebook = json.loads((REPO_ROOT / "notebooks" / assignment / f"{assignment}.ipynb").read_text())
     for cell in notebook["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
+        meta = nbgrader_meta(cell)
         if cell["cell_type"] == "code" and meta.get("solution"):
             expected = f'raise NotImplementedError("{meta["grade_id"]}: replace this line with your answer.")'
             assert expected in cell_source(cell), f"{assignment}: the stub of {meta['grade_id']} does not name it"
@@ -242,9 +242,9 @@ def _answer_cross_entropy(release_text: str) -> str:
     """The release notebook with cross_entropy answered (the reference, as a student types it)
     and run once, saved as the lab saves it."""
     reference = next(cell_source(c) for c in json.loads((REPO_ROOT / "solutions" / ANSWERED / f"{ANSWERED}.ipynb").read_text("utf-8"))["cells"]
-                     if c["metadata"].get("nbgrader", {}).get("grade_id") == "cross_entropy")
+                     if nbgrader_meta(c).get("grade_id") == "cross_entropy")
     notebook = nbformat.reads(release_text, as_version=nbformat.NO_CONVERT)
-    (cell,) = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "cross_entropy"]
+    (cell,) = [c for c in notebook.cells if nbgrader_meta(c).get("grade_id") == "cross_entropy"]
     assert STUB in cell.source
     cell.source = "\n".join(line for line in reference.split("\n") if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
     cell.execution_count = 3

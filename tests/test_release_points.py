@@ -18,7 +18,7 @@ import pytest
 from autograder.course import REPO_ROOT, assignments
 from autograder.release import EDITIONS, ReleaseError, TranslationError
 from autograder.task_points import add_points_lines, points_line, task_points, total_line
-from lmtrain.notebook import cell_source
+from lmtrain.notebook import cell_source, nbgrader_meta
 
 ASSIGNMENTS = assignments(REPO_ROOT)
 LINE = {
@@ -43,8 +43,8 @@ def _load(path: Path) -> dict:
 
 def _metadata_points(assignment: str) -> dict[str, float]:
     cells = _load(REPO_ROOT / "solutions" / assignment / f"{assignment}.ipynb")["cells"]
-    return {c["metadata"]["nbgrader"]["grade_id"]: float(c["metadata"]["nbgrader"]["points"])
-            for c in cells if c["metadata"].get("nbgrader", {}).get("grade")}
+    return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"])
+            for c in cells if nbgrader_meta(c).get("grade")}
 
 
 def _points_lines(notebook: dict, language: str) -> list[tuple[str, int, float, dict[str, float]]]:
@@ -84,8 +84,8 @@ def test_the_total_sits_under_the_notebooks_title(assignment, edition):
     match = TOTAL[edition].match(lines[2])
     assert lines[1] == "" and match, f"{EDITIONS[edition]}/{assignment}: no total under the title: {lines[:3]}"
     cells = [c for c in _load(REPO_ROOT / "solutions" / assignment / f"{assignment}.ipynb")["cells"]
-             if c["metadata"].get("nbgrader", {}).get("grade")]
-    points = [float(c["metadata"]["nbgrader"]["points"]) for c in cells]
+             if nbgrader_meta(c).get("grade")]
+    points = [float(nbgrader_meta(c)["points"]) for c in cells]
     written = sum(1 for c, p in zip(cells, points) if p and c["cell_type"] == "markdown")
     assert float(match["total"]) == sum(points), f"{assignment}: the total says {match['total']}, the metadata {sum(points)}"
     assert int(match["cells"]) == sum(1 for p in points if p), f"{assignment}: {match['cells']} graded cells?"
@@ -107,7 +107,7 @@ def test_points_line_sits_under_the_heading_naming_the_function(assignment, edit
     notebook = _load(REPO_ROOT / EDITIONS[edition] / assignment / f"{assignment}.ipynb")
     by_id = {c["id"]: cell_source(c).split("\n") for c in notebook["cells"]}
     metadata = _metadata_points(assignment)
-    answers = {c["metadata"]["nbgrader"]["grade_id"] for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("solution")}
+    answers = {nbgrader_meta(c)["grade_id"] for c in notebook["cells"] if nbgrader_meta(c).get("solution")}
     headings = _task_headings(assignment)
     assert headings, f"{assignment} has no '## Task N.M: `name`' heading"
     for cell_id, number, function in headings:
@@ -224,7 +224,7 @@ def test_every_graded_cell_starts_with_its_points(assignment, folder):
         pytest.skip(f"{folder}/ is not generated yet (make release writes it)")
     wrong = []
     for cell in _load(path)["cells"]:
-        meta = cell["metadata"].get("nbgrader", {})
+        meta = nbgrader_meta(cell)
         if not meta.get("grade") or meta.get("solution"):
             continue
         first = cell_source(cell).split("\n")[0]

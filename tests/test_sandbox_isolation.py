@@ -283,14 +283,14 @@ def test_rebinding_a_helper_the_drive_uses_earns_nothing(attack, tmp_path):
     """Notebook 06 with a wrong get_batch that rewrites the helper definitions its drives call."""
     from _support import _course, submission_with_answer
 
-    from autograder.grade import GradeOptions, grade_one
+    from autograder.grade import GradeOptions, Placement, grade_one
 
     want = _expected(attack)
     options = GradeOptions(limits=Limits(notebook_timeout=300, cell_timeout=120, memory_gb=1.0, max_processes=32),
                            isolate=True, course_root=REPO_ROOT)
     result = grade_one(_course(), "06_get_batch", attack.stem,
                        {"06_get_batch": submission_with_answer("get_batch", attack.read_text(encoding="utf-8"))},
-                       options=options, workroot=tmp_path, feedback=False)
+                       options=options, placement=Placement(workroot=tmp_path), feedback=False)
     scores = {t.grade_id: t.score for t in result.tests}
     assert result.status in want["status"], (result.status, result.detail, scores)
     for cell, most in want["cells"].items():

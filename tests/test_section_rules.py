@@ -12,7 +12,7 @@ from _support import all_assignments
 from autograder.course import REPO_ROOT, SOURCE_DIR
 from autograder.release import ReleaseError, generate_release
 from autograder.section_rules import literal_seeds, notebook_leaks, notebook_literal_seeds, setup_leaks
-from lmtrain.notebook import cells_of
+from lmtrain.notebook import cells_of, nbgrader_meta
 
 LEAKY = """# (1 point) f: doubles its input.
 ### SETUP
@@ -156,7 +156,7 @@ def test_the_release_refuses_a_source_with_a_leak_and_names_the_cell(tmp_path):
     shutil.copytree(REPO_ROOT / SOURCE_DIR / name, root / SOURCE_DIR / name)
     path = root / SOURCE_DIR / name / f"{name}.ipynb"
     notebook = json.loads(path.read_text(encoding="utf-8"))
-    cell = next(c for c in notebook["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "SGD_update_rule")
+    cell = next(c for c in notebook["cells"] if nbgrader_meta(c).get("grade_id") == "SGD_update_rule")
     source = cell["source"]
     assert "### CHECK\ncheck_close(after_two_steps, start - 0.5" in source
     cell["source"] = source.replace("### DRIVE\n", "expected = start - 0.5 * (1 + 1 / math.sqrt(2)) * gradient\n### DRIVE\n", 1) \
@@ -238,7 +238,7 @@ def test_the_release_refuses_a_hidden_literal_seed_and_names_the_cell(tmp_path):
     shutil.copytree(REPO_ROOT / SOURCE_DIR / name, root / SOURCE_DIR / name)
     path = root / SOURCE_DIR / name / f"{name}.ipynb"
     notebook = json.loads(path.read_text(encoding="utf-8"))
-    cell = next(c for c in notebook["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "SGD_in_place")
+    cell = next(c for c in notebook["cells"] if nbgrader_meta(c).get("grade_id") == "SGD_in_place")
     assert cell["source"].count("generator = cell_generator(8)") == 1
     cell["source"] = cell["source"].replace("generator = cell_generator(8)", "generator = torch.Generator().manual_seed(8)")
     path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
