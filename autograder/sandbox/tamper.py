@@ -25,7 +25,7 @@ _WATCHED_MODULES = (
     "torch", "torch.nn", "torch.nn.functional", "torch.testing", "torch.autograd",
     "torch.utils._python_dispatch",
     "numpy", "numpy.testing", "numpy.linalg",
-    "lmtrain", "lmtrain.checking", "lmtrain.loader", "lmtrain.notebook", "lmtrain.seeds",
+    "lmtrain", "lmtrain.checking", "lmtrain.loader", "lmtrain.notebook", "lmtrain.seeds", "lmtrain.testing",
     # the grader's side of the sandbox: what runs a drive, encodes its results and carries them
     "autograder.sandbox.runner", "autograder.protocol", "autograder.sections", "autograder.sandbox.tamper", "multiprocessing.connection",
 )
