@@ -5,8 +5,10 @@ from __future__ import annotations
 import types
 
 import pytest
+import torch
 
-from lmtrain.testing import substitute
+from lmtrain.checking import ForbiddenBuiltinError
+from lmtrain.testing import run_steps, substitute
 
 
 def _calls_helper(namespace: dict):
@@ -49,3 +51,39 @@ def test_substitute_on_a_module():
     with substitute(module, "value", 2), substitute(module, "other", 3):
         assert (module.value, module.other) == (2, 3)
     assert module.value == 1 and not hasattr(module, "other")
+
+
+def _recording_step(seen: list):
+    def step(model, optimizer, x, y, lr, max_l2_norm):
+        seen.append((x, y, lr, max_l2_norm, [group["lr"] for group in optimizer.param_groups]))
+        return x + y
+    return step
+
+
+def test_run_steps_calls_the_step_once_per_batch_with_its_lr():
+    seen = []
+    parameter = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([{"params": [parameter], "lr": 0.5}])
+    returned = run_steps(_recording_step(seen), None, optimizer, [(1, 2), (3, 4)], [0.1, 0.2], 7.0)
+    assert returned == [3, 7]
+    # without set_lr_first the groups keep their lr: setting it is the step's job
+    assert seen == [(1, 2, 0.1, 7.0, [0.5]), (3, 4, 0.2, 7.0, [0.5])]
+
+
+def test_run_steps_sets_the_lr_first_when_asked():
+    seen = []
+    parameters = [torch.nn.Parameter(torch.zeros(1)) for _ in range(2)]
+    optimizer = torch.optim.SGD([{"params": [parameters[0]], "lr": 0.5}, {"params": [parameters[1]], "lr": 0.7}])
+    run_steps(_recording_step(seen), None, optimizer, [(1, 2), (3, 4)], [0.1, 0.2], 7.0, set_lr_first=True)
+    assert [groups for *_, groups in seen] == [[0.1, 0.1], [0.2, 0.2]]
+
+
+def test_run_steps_grades_each_call():
+    def clipping_step(model, optimizer, x, y, lr, max_l2_norm):
+        torch.nn.utils.clip_grad_norm_([parameter], max_l2_norm)
+
+    parameter = torch.nn.Parameter(torch.ones(2))
+    parameter.grad = torch.ones(2)
+    optimizer = torch.optim.SGD([parameter], lr=0.1)
+    with pytest.raises(ForbiddenBuiltinError):
+        run_steps(clipping_step, None, optimizer, [(0, 0)], [0.1], 1.0, task="gradient_clipping")

@@ -8,6 +8,8 @@ implementations they compare against stay in the notebooks' graded cells.
 * :func:`substitute` puts a stand-in (usually a reference) in place of a name
   for the duration of a ``with`` block, so that a function built on another
   student function is graded on its own.
+* :func:`run_steps` calls a student's ``train_step`` once per batch, each call
+  graded.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import MutableMapping
 
-__all__ = ["substitute"]
+from .checking import graded
+
+__all__ = ["substitute", "run_steps"]
 
 _UNBOUND = object()
 
@@ -55,3 +59,21 @@ def substitute(target, name: str, replacement):
         yield replacement
     finally:
         _bind(target, name, saved)
+
+
+def run_steps(step, model, optimizer, batches, lrs, max_l2_norm, *, set_lr_first: bool = False,
+              task: str = "train_step") -> list:
+    """Call ``step(model, optimizer, x, y, lr, max_l2_norm)`` once per ``(x, y)`` of ``batches``; return its results.
+
+    ``lrs``: one learning rate per batch. ``set_lr_first``: put each step's lr into every parameter
+    group before calling ``step`` (a check of what one step leaves for the next, whether or not the
+    step sets the lr itself). Each call runs inside :func:`lmtrain.checking.graded` for ``task``.
+    """
+    returned = []
+    for (x, y), lr in zip(batches, lrs):
+        if set_lr_first:
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+        with graded(task):
+            returned.append(step(model, optimizer, x, y, lr, max_l2_norm))
+    return returned
