@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from lmtrain.checking import ForbiddenBuiltinError
-from lmtrain.testing import run_steps, substitute
+from lmtrain.testing import MetaOnCPU, is_meta, run_steps, substitute
 
 
 def _calls_helper(namespace: dict):
@@ -87,3 +87,33 @@ def test_run_steps_grades_each_call():
     optimizer = torch.optim.SGD([parameter], lr=0.1)
     with pytest.raises(ForbiddenBuiltinError):
         run_steps(clipping_step, None, optimizer, [(0, 0)], [0.1], 1.0, task="gradient_clipping")
+
+
+def test_meta_on_cpu_tags_what_would_live_on_the_device():
+    with MetaOnCPU() as mode:
+        on_device = torch.arange(3, device="meta")
+        moved = torch.zeros(2).to("meta")
+        moved_by_keyword = torch.zeros(2).to(device=torch.device("meta"))
+        derived = on_device + 1
+        host = torch.ones(2)
+        back = on_device.cpu()
+        back_by_to = derived.to("cpu")
+        values = derived.tolist()
+    tagged = set(mode.tagged)
+    assert all(id(t) in tagged for t in (on_device, moved, moved_by_keyword, derived))
+    assert not any(id(t) in tagged for t in (host, back, back_by_to))
+    assert on_device.device.type == "cpu" and values == [1, 2, 3]  # run on the CPU, values readable as on a GPU
+    assert back is not on_device and torch.equal(back, on_device)  # the copy back is a tensor of its own
+
+
+def test_meta_on_cpu_refuses_numpy_of_a_device_tensor_as_a_gpu_does():
+    with MetaOnCPU():
+        on_device = torch.arange(3, device="meta")
+        with pytest.raises(TypeError, match="numpy"):
+            on_device.numpy()
+        assert on_device.cpu().numpy().tolist() == [0, 1, 2]
+
+
+def test_is_meta():
+    assert is_meta("meta") and is_meta(torch.device("meta"))
+    assert not is_meta("cpu") and not is_meta(None) and not is_meta("no such device") and not is_meta(3)

@@ -39,8 +39,10 @@ def _watched_types():
     import torch
     from torch.utils._python_dispatch import TorchDispatchMode
 
+    from lmtrain.testing import MetaOnCPU  # a drive's device tracker: its methods decide what a check reads
+
     return [torch.Tensor, torch._C.TensorBase, TorchDispatchMode, numpy.ndarray, torch.nn.Module, torch.nn.Parameter,
-            Guard, Definitions, Connection, _ConnectionBase]
+            MetaOnCPU, Guard, Definitions, Connection, _ConnectionBase]
 
 
 def _function_state(value):

@@ -10,6 +10,9 @@ implementations they compare against stay in the notebooks' graded cells.
   student function is graded on its own.
 * :func:`run_steps` calls a student's ``train_step`` once per batch, each call
   graded.
+* :class:`MetaOnCPU` runs code asked for the ``meta`` device on the CPU and
+  tags the tensors that would live on the device, so a check can follow
+  where a function puts its tensors without a GPU.
 """
 
 from __future__ import annotations
@@ -17,9 +20,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import MutableMapping
 
+import torch
+from torch.overrides import TorchFunctionMode
+from torch.utils._pytree import tree_flatten
+
 from .checking import graded
 
-__all__ = ["substitute", "run_steps"]
+__all__ = ["substitute", "run_steps", "MetaOnCPU", "is_meta"]
 
 _UNBOUND = object()
 
@@ -77,3 +84,48 @@ def run_steps(step, model, optimizer, batches, lrs, max_l2_norm, *, set_lr_first
         with graded(task):
             returned.append(step(model, optimizer, x, y, lr, max_l2_norm))
     return returned
+
+
+def is_meta(device) -> bool:
+    """Whether ``device`` (a string or a ``torch.device``; anything else is not one) names the ``meta`` device."""
+    try:
+        return isinstance(device, (str, torch.device)) and torch.device(device).type == "meta"
+    except RuntimeError:
+        return False
+
+
+class MetaOnCPU(TorchFunctionMode):
+    """Runs code asked for device 'meta' on the CPU, tagging each tensor that would live on the device.
+
+    A tensor is tagged when it is created or moved with device 'meta', or computed from a tagged
+    tensor; .cpu() and .to('cpu') drop the tag. Reading a tagged tensor's values (.item(), int(),
+    .tolist(), as an index) works, as on a GPU; handing it to numpy raises, as on a GPU.
+    ``tagged`` maps ``id(tensor)`` to each tagged tensor.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.tagged = {}  # id -> tensor (kept alive, so that ids stay unique)
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = dict(kwargs or {})
+        to_meta = is_meta(kwargs.get("device"))
+        if to_meta:
+            kwargs["device"] = "cpu"
+        if func is torch.Tensor.to and any(is_meta(a) for a in args[1:]):
+            args, to_meta = tuple("cpu" if is_meta(a) else a for a in args), True
+        leaves, _ = tree_flatten((args, kwargs))
+        derived = any(isinstance(t, torch.Tensor) and id(t) in self.tagged for t in leaves)
+        if derived and func in (torch.Tensor.numpy, torch.Tensor.__array__):
+            raise TypeError("can't convert a tensor on the device to numpy (as on 'cuda'): call .cpu() first")
+        to_cpu = func is torch.Tensor.cpu or (func is torch.Tensor.to and not to_meta and any(
+            isinstance(a, (str, torch.device)) and torch.device(a).type == "cpu" for a in (*args[1:], kwargs.get("device"))
+            if a is not None))
+        out = func(*args, **kwargs)
+        if to_cpu and derived and any(out is t for t in leaves):
+            out = out.detach()  # on the CPU .cpu() returns the tensor itself: the copy back is a new tensor
+        if to_meta or (derived and not to_cpu):
+            for t in tree_flatten(out)[0]:
+                if isinstance(t, torch.Tensor):
+                    self.tagged[id(t)] = t
+        return out
