@@ -53,7 +53,7 @@ __all__ = ["Limits", "SandboxSpec", "Session", "SandboxEnded", "start_fork_serve
 # (2.4 s here): pay that once in the server, not once per notebook.
 _PRELOAD = [
     "torch", "torch._dynamo", "numpy", "numpy.testing", "matplotlib", "matplotlib.pyplot",
-    "lmtrain.checking", "lmtrain.loader", "lmtrain.model", "lmtrain.parts",
+    "lmtrain.checking", "lmtrain.loader", "lmtrain.model", "lmtrain.parts", "lmtrain.testing",
     "autograder.protocol", "autograder.sections", "autograder.sandbox", "autograder.sandbox.session",
     "autograder.sandbox.runner", "autograder.sandbox.tamper", "autograder.sandbox.seccomp", "autograder.checker",
     "autograder.sandbox.warmup",  # last: PyTorch's first-use set-up, once for every process forked from here

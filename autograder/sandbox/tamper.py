@@ -25,7 +25,7 @@ _WATCHED_MODULES = (
     "torch", "torch.nn", "torch.nn.functional", "torch.testing", "torch.autograd",
     "torch.utils._python_dispatch",
     "numpy", "numpy.testing", "numpy.linalg",
-    "lmtrain", "lmtrain.checking", "lmtrain.loader", "lmtrain.notebook", "lmtrain.seeds",
+    "lmtrain", "lmtrain.checking", "lmtrain.loader", "lmtrain.notebook", "lmtrain.seeds", "lmtrain.testing",
     # the grader's side of the sandbox: what runs a drive, encodes its results and carries them
     "autograder.sandbox.runner", "autograder.protocol", "autograder.sections", "autograder.sandbox.tamper", "multiprocessing.connection",
 )
@@ -39,8 +39,10 @@ def _watched_types():
     import torch
     from torch.utils._python_dispatch import TorchDispatchMode
 
+    from lmtrain.testing import MetaOnCPU  # a drive's device tracker: its methods decide what a check reads
+
     return [torch.Tensor, torch._C.TensorBase, TorchDispatchMode, numpy.ndarray, torch.nn.Module, torch.nn.Parameter,
-            Guard, Definitions, Connection, _ConnectionBase]
+            MetaOnCPU, Guard, Definitions, Connection, _ConnectionBase]
 
 
 def _function_state(value):

@@ -35,6 +35,7 @@ from .checkpoint import (
 from .config import ConfigError, TrainingConfig, help_text, make_config, parse_overrides, select_preset
 from .loader import MissingAnswerError, repo_root
 from .parts import TrainingParts
+from .testing import substitute
 
 __all__ = ["History", "TrainingInterrupted", "build_model", "evaluate", "main", "train"]
 
@@ -298,16 +299,8 @@ def parts_bound(step, parts: TrainingParts):
     if namespace is None:
         yield
         return
-    missing = object()
-    saved = namespace.get("parts", missing)
-    namespace["parts"] = parts
-    try:
+    with substitute(namespace, "parts", parts):
         yield
-    finally:
-        if saved is missing:
-            namespace.pop("parts", None)
-        else:
-            namespace["parts"] = saved
 
 
 def _loss_value(returned, step: int) -> float:
