@@ -7,9 +7,9 @@ section that needs a generator of its own, or a check that builds again the mode
 takes it from here instead of from a literal seed (which anyone who reads the hidden tests could
 replay at home):
 
-    from lmtrain.seeds import cell_generator, cell_seed_for
-    generator = cell_generator(31)              # torch.Generator; cell_rng(31) for NumPy
-    torch.manual_seed(cell_seed_for(52))        # the setup builds a model, the check builds it again
+    from lmtrain import seeds
+    generator = seeds.cell_generator(1)         # torch.Generator; seeds.cell_rng(1) for NumPy
+    torch.manual_seed(seeds.cell_seed_for(2))   # the setup builds a model, the check builds it again
 
 Stream ``n`` gives the same numbers in every section of one cell, in the sandbox and in the grader,
 and other numbers for another cell or another secret; two streams of one cell are independent.
