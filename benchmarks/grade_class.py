@@ -93,7 +93,8 @@ def build_class(target: Path, students: int, names: list[str], seed: int = 0, on
     rng = random.Random(seed)
     count = 0
     for index in range(students):
-        kind = KINDS[index % len(KINDS)]
+        # one notebook each: every notebook in turn, and each notebook's students of every kind in turn
+        kind = KINDS[(index // len(names) if one_each else index) % len(KINDS)]
         for name in [names[index % len(names)]] if one_each else names:
             folder = target / "submitted" / f"s{index:03d}" / name
             folder.mkdir(parents=True, exist_ok=True)
@@ -167,13 +168,13 @@ def run_ours(subs: Path, names: list[str], work: Path, jobs: int) -> tuple[float
     per_notebook: dict[str, list[float]] = {}
     for line in (out / "grading.log").read_text(encoding="utf-8").splitlines():
         found = GRADED_LINE.search(line)
-        if found:
+        if found and found["status"] != "missing":
             per_notebook.setdefault(found["assignment"], []).append(float(found["seconds"]))
     return elapsed, per_notebook
 
 
 #: grading.log's line for a graded notebook: "<student>/<assignment>: <status> <score>/<max> ... (<seconds> s)"
-GRADED_LINE = re.compile(r"\S+/(?P<assignment>\S+): \S+ \S+/\S+ .*\((?P<seconds>\d+\.\d+) s\)$")
+GRADED_LINE = re.compile(r"\S+/(?P<assignment>\S+): (?P<status>\S+) \S+/\S+ .*\((?P<seconds>\d+\.\d+) s\)$")
 
 
 def profile_notebooks(names: list[str], reps: int) -> None:
