@@ -93,16 +93,23 @@ def write_gradebook(db_url: str, course: dict, results: list[NotebookResult]) ->
         db.commit()
 
 
-def _grades_by_cell(gb) -> dict:
-    """Every grade row of the gradebook, by (notebook, student, cell name): one query."""
-    from nbgrader.api import Assignment, BaseCell, Grade, SubmittedAssignment, SubmittedNotebook
+def _by_cell(gb, row, *columns):
+    """A query of ``columns`` of every ``row`` (nbgrader's ``Grade`` or ``Comment``), each followed by
+    the notebook, the student and the cell name it belongs to: one query for the whole gradebook."""
+    from nbgrader.api import Assignment, BaseCell, SubmittedAssignment, SubmittedNotebook
 
-    rows = (gb.db.query(Grade, Assignment.name, SubmittedAssignment.student_id, BaseCell.name)
-            .join(SubmittedNotebook, Grade.notebook_id == SubmittedNotebook.id)
+    return (gb.db.query(*columns, Assignment.name, SubmittedAssignment.student_id, BaseCell.name)
+            .join(SubmittedNotebook, row.notebook_id == SubmittedNotebook.id)
             .join(SubmittedAssignment, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
             .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
-            .join(BaseCell, Grade.cell_id == BaseCell.id))
-    return {(notebook, student, cell): grade for grade, notebook, student, cell in rows}
+            .join(BaseCell, row.cell_id == BaseCell.id))
+
+
+def _grades_by_cell(gb) -> dict:
+    """Every grade row of the gradebook, by (notebook, student, cell name)."""
+    from nbgrader.api import Grade
+
+    return {(notebook, student, cell): grade for grade, notebook, student, cell in _by_cell(gb, Grade, Grade)}
 
 
 def _new_submission(db, assignment, student, grades: dict):
@@ -143,27 +150,19 @@ def read_hand_grades(db_url: str, results: list[NotebookResult]) -> dict[tuple[s
     None while nobody has graded it (or where the gradebook has no such submission yet). Two queries
     for the whole class: every grade given by hand, every comment written by hand.
     """
-    from nbgrader.api import Assignment, BaseCell, Comment, Grade, Gradebook, SubmittedAssignment, SubmittedNotebook
+    from nbgrader.api import Comment, Grade, Gradebook
 
     put_environment_on_path()
     found = {(r.student_id, r.notebook): HandGrades(scores={gid: None for gid, _ in _manual_cells(r)})
              for r in results if r.status != "missing"}
     with warnings.catch_warnings(), Gradebook(db_url) as gb:
         warnings.simplefilter("ignore")
-
-        def by_hand(row, *given):
-            return (gb.db.query(*given, Assignment.name, SubmittedAssignment.student_id, BaseCell.name)
-                    .join(SubmittedNotebook, row.notebook_id == SubmittedNotebook.id)
-                    .join(SubmittedAssignment, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
-                    .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
-                    .join(BaseCell, row.cell_id == BaseCell.id))
-
-        for score, extra, notebook, student, cell in by_hand(Grade, Grade.manual_score, Grade.extra_credit).filter(
+        for score, extra, notebook, student, cell in _by_cell(gb, Grade, Grade.manual_score, Grade.extra_credit).filter(
                 Grade.manual_score.isnot(None)):
             hand = found.get((student, notebook))
             if hand is not None and cell in hand.scores:
                 hand.scores[cell] = float(score) + float(extra or 0.0)
-        for comment, notebook, student, cell in by_hand(Comment, Comment.manual_comment).filter(
+        for comment, notebook, student, cell in _by_cell(gb, Comment, Comment.manual_comment).filter(
                 Comment.manual_comment.isnot(None)):
             hand = found.get((student, notebook))
             if hand is not None and comment:
