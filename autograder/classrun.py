@@ -36,6 +36,7 @@ from .grading_key import pair_key, pair_parts, run_key, run_parts
 from .outputs import mark_similar_answers, render, summary_table
 from .pipeline import GradeOptions, Placement, grade_one, released
 from .plan import SourceNotebook
+from .reuse import ReleaseGrades
 from .sandbox import Limits, start_fork_server
 from .scoring import NotebookResult
 from .state import (graded_state, is_current, load_state, load_states, record_hand_changes, save_state, state_path,
@@ -260,6 +261,7 @@ def _run_pairs(todo, submissions: dict, course, out: Path, jobs: int, options: G
     workroot.mkdir(mode=0o700)
     slots = list(range(max(1, jobs)))
     slot_lock = threading.Lock()
+    release_grades = ReleaseGrades()  # the blank notebooks of each assignment: graded once
     bar = None
     if progress:
         from tqdm import tqdm
@@ -274,7 +276,7 @@ def _run_pairs(todo, submissions: dict, course, out: Path, jobs: int, options: G
             sub: Submission = submissions[student]
             started = time.monotonic()
             result = grade_one(course, assignment, student, sub.notebooks, sub.problems, options=options,
-                               placement=Placement(slot, workroot, forbidden))
+                               placement=Placement(slot, workroot, forbidden), reuse=release_grades)
             for name, value in _found_files(sub, assignment).items():
                 setattr(result, name, value)
             for note in result.notes:

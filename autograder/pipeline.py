@@ -23,6 +23,7 @@ from .checker import Checker, cell_seed
 from .course import RELEASE_DIR, REPO_ROOT, SOURCE_DIR
 from .plan import (NotebookFormatError, PlannedCell, SourceNotebook, answer_fingerprint, is_unanswered,
                    load_notebook_json, plan_submission)
+from .reuse import ReleaseGrades
 from .sandbox import Limits, SandboxEnded, SandboxSpec, Session
 from .scoring import CellOutcome, NotebookResult, NotebookRun, SectionOutcome, Status, TestResult, TestStatus, score
 
@@ -74,18 +75,22 @@ def _stage(staging: Path, root: Path, assignment: str, notebooks: dict) -> None:
     sent none: later notebooks load earlier answers from there) and the notebook's data."""
     if staging.exists():
         shutil.rmtree(staging)
-    for name in sorted(set(released(root)) | {assignment}):
+    for name, data in _staged_notebooks(root, assignment, notebooks).items():
         folder = staging / "notebooks" / name
         folder.mkdir(parents=True)
-        data = notebooks.get(name)
-        if data is None:
-            data = (root / RELEASE_DIR / name / f"{name}.ipynb").read_bytes()
         (folder / f"{name}.ipynb").write_bytes(data)
         if name == assignment:
             for path in release_files(root, name):
                 target = folder / path.relative_to(root / RELEASE_DIR / name)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, target)
+
+
+def _staged_notebooks(root: Path, assignment: str, notebooks: dict) -> dict[str, bytes]:
+    """The notebooks staged for grading ``assignment``: the student's, the release's where they sent none."""
+    return {name: notebooks[name] if notebooks.get(name) is not None
+            else (root / RELEASE_DIR / name / f"{name}.ipynb").read_bytes()
+            for name in sorted(set(released(root)) | {assignment})}
 
 
 def _empty_result(student: str, source: SourceNotebook, status: Status, detail: str) -> NotebookResult:
@@ -230,11 +235,13 @@ def grade_one(
     options: GradeOptions | None = None,
     placement: Placement | None = None,
     feedback: bool = True,
+    reuse: ReleaseGrades | None = None,
 ) -> NotebookResult:
     """Grade ``notebooks[assignment]`` (raw bytes) of ``student``; other notebooks feed load_answers.
 
     ``feedback=False`` skips the second, visible-only run that student-facing
     messages come from (scores never depend on it; the corpora do not need it).
+    ``reuse``: a class run's grades of release-identical notebooks (:mod:`autograder.reuse`).
 
     Never raises for anything a submission can do: a failure of any kind is a
     result with status ``error`` and the reason (the traceback goes to the log).
@@ -243,14 +250,14 @@ def grade_one(
     placement = placement or Placement()
     source = course[assignment]
     try:
-        return _grade_one(course, assignment, student, notebooks, problems or {}, options, placement, feedback)
+        return _grade_one(course, assignment, student, notebooks, problems or {}, options, placement, feedback, reuse)
     except Exception:  # noqa: BLE001 - the class must finish; the log names the student and notebook
         log.error("grading %s/%s failed:\n%s", student, assignment, traceback.format_exc())
         return _empty_result(student, source, Status.ERROR, "the grader failed on this notebook (see grading.log)")
 
 
 def _grade_one(course, assignment, student, notebooks, problems, options: GradeOptions, placement: Placement,
-               feedback: bool) -> NotebookResult:
+               feedback: bool, reuse: ReleaseGrades | None) -> NotebookResult:
     source = course[assignment]
     if assignment not in notebooks:
         return _empty_result(student, source, Status.MISSING, "no notebook submitted")
@@ -262,13 +269,28 @@ def _grade_one(course, assignment, student, notebooks, problems, options: GradeO
     except NotebookFormatError as exc:
         return _empty_result(student, source, Status.ERROR, str(exc))
     plan = plan_submission(source, submitted)
+    readable = {name: d for name, d in notebooks.items() if d is not None}
+    shared = None
+    if reuse is not None:
+        shared = reuse.key(source, plan, lambda: _staged_notebooks(Path(options.course_root), assignment, readable))
+    result = reuse.get(shared, student) if shared is not None else None
+    if result is None:
+        result = _run_and_score(source, assignment, student, plan, readable, options, placement, feedback)
+        if shared is not None:
+            reuse.put(shared, result)
+    result.fingerprint = answer_fingerprint(submitted, source)
+    result.unanswered = is_unanswered(submitted, source)
+    return result
+
+
+def _run_and_score(source, assignment, student, plan, readable, options: GradeOptions, placement: Placement,
+                   feedback: bool) -> NotebookResult:
     slot = placement.slot
     own_tmp = placement.workroot is None
     workroot = Path(placement.workroot or tempfile.mkdtemp(prefix="lmtrain-grade-"))
     slot_dir = workroot / f"slot-{slot}"
     staging, mount_point = slot_dir / "stage", slot_dir / "root"
     mount_point.mkdir(parents=True, exist_ok=True)
-    readable = {name: d for name, d in notebooks.items() if d is not None}
     root = Path(options.course_root)
     try:
         _stage(staging, root, assignment, readable)
@@ -299,6 +321,4 @@ def _grade_one(course, assignment, student, notebooks, problems, options: GradeO
         shutil.rmtree(staging, ignore_errors=True)
         if own_tmp:
             shutil.rmtree(workroot, ignore_errors=True)
-    result.fingerprint = answer_fingerprint(submitted, source)
-    result.unanswered = is_unanswered(submitted, source)
     return result
