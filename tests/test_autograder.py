@@ -388,6 +388,24 @@ def test_gradebook_has_the_scores(graded):
         assert gb.find_grade("cross_entropy_stability", NB, NB, "naive").auto_score == 0
 
 
+def test_new_gradebook_is_stamped_as_nbgrader_stamps_it(tmp_path):
+    """The grader reads the schema revision in process (nbgrader runs `alembic heads` for it, seconds
+    a class): the stamp must be the revision nbgrader's own command gives."""
+    import sqlite3
+
+    from nbgrader.api import get_alembic_version
+
+    from autograder.course import put_environment_on_path
+    from autograder.gradebook import write_gradebook
+
+    database = tmp_path / "gradebook.db"
+    write_gradebook(f"sqlite:///{database}", load_course(REPO_ROOT, [NB]), [])
+    with sqlite3.connect(database) as db:
+        stamped = db.execute("SELECT version_num FROM alembic_version").fetchall()
+    put_environment_on_path()
+    assert stamped == [(get_alembic_version(),)]
+
+
 # ---------------------------------------------------------------------------
 # Repeatable
 # ---------------------------------------------------------------------------
