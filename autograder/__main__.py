@@ -144,11 +144,15 @@ def main(argv: list[str] | None = None) -> int:
               "says what they run). Push it as a GitHub Classroom template, or zip it for your LMS.")
         return 0
     if args.command == "grade":
-        from .sandbox import Limits
-        from .grade import GradeOptions, OutputOptions, RunOptions, grade_class
+        from .sandbox import Limits, start_fork_server
 
         if args.jobs < 1:
             parser.error("--jobs must be at least 1")
+        # The sandboxes' fork server imports PyTorch, seconds of start-up: in a process of its own,
+        # it does so while this one imports nbgrader and reads the class.
+        start_fork_server()
+        from .grade import GradeOptions, OutputOptions, RunOptions, grade_class
+
         limits = Limits(notebook_timeout=args.timeout, cell_timeout=min(args.cell_timeout, args.timeout),
                         memory_gb=args.memory, max_processes=args.max_processes)
         from .checker import course_secret
