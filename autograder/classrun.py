@@ -349,7 +349,6 @@ def render_class(out: Path, course: dict, pairs: list, output: OutputOptions = O
     returns the rendered results, in sorted order. ``output.formgrader`` is not read here."""
     states = load_states(out, pairs)
     results = [NotebookResult.from_dict(state["result"]) for state in states]
-    # before the hand grades are recorded, as ever: a state saved there shares its lists with its result
     mark_similar_answers(results)
     hand: dict[tuple[str, str], HandGrades] = {}
     if output.db_url != "none":

@@ -2,8 +2,9 @@
 
 A notebook handed in untouched (or changed only in its text, outputs or metadata) plans the same
 cells as the release itself: the same code of ours runs, on the same staged files, so every such
-copy gets the grade the first one got. In a class, that is every blank notebook: a quarter of
-what a grader sees in a typical week, each costing a sandbox and a checker worker for nothing.
+copy gets the grade the first one got. In a class, that is every blank notebook (the unanswered
+notebooks of a partial hand-in too), each of which would otherwise cost a sandbox and a checker
+worker for a grade known in advance.
 
 What makes two notebooks "the same" for this purpose is decided on the grader's side, before
 anything runs: the whole plan (every cell to run, the integrity notes, the scan's findings) equals
@@ -15,7 +16,6 @@ those are the same bytes too. Nothing the sandbox reports enters the decision.
 from __future__ import annotations
 
 import ast
-import copy
 import hashlib
 import threading
 from collections.abc import Callable
@@ -125,7 +125,7 @@ class ReleaseGrades:
             saved = self._grades.get(key)
         if saved is None:
             return None
-        result = NotebookResult.from_dict(copy.deepcopy(saved))
+        result = NotebookResult.from_dict(saved)
         result.student_id = student
         return result
 
@@ -135,4 +135,4 @@ class ReleaseGrades:
         if result.status != Status.GRADED:
             return
         with self._lock:
-            self._grades.setdefault(key, copy.deepcopy(asdict(result)))
+            self._grades.setdefault(key, asdict(result))  # a deep copy

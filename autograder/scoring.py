@@ -16,6 +16,8 @@ both are string enums, so they compare equal to, and are written as, their value
 
 from __future__ import annotations
 
+import copy
+
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -83,7 +85,9 @@ class NotebookResult:
 
     @classmethod
     def from_dict(cls, data: dict) -> "NotebookResult":
-        data = dict(data)
+        """The result saved as ``data`` (a state's), sharing no list with it: what rendering adds to a
+        result (the similar-answers hint) must not reach a state saved afterwards."""
+        data = copy.deepcopy(data)
         data["tests"] = [TestResult(**t) for t in data.get("tests", [])]
         return cls(**data)
 
