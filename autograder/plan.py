@@ -29,6 +29,7 @@ from lmtrain.notebook import (
     parse_python,
 )
 
+from .demo_cells import demo_sources, drop_unused_demo_cells
 from .integrity import scan_plan
 
 __all__ = [
@@ -131,6 +132,7 @@ class SourceNotebook:
     hidden_lines: frozenset = frozenset()  # stripped lines of hidden test code (for redaction)
     order: list = field(default_factory=list)  # ids/grade_ids of the source cells, in order
     manual: list = field(default_factory=list)  # (grade_id, points) of hand-graded written answers
+    demos: dict = field(default_factory=dict)  # cell id -> release text of the demo cells (autograder.demo_cells)
     digest: str = ""
 
     @classmethod
@@ -189,6 +191,7 @@ class SourceNotebook:
         # lines that also appear in the release are public: never redact those
         public = {line.strip() for cell in release["cells"] for line in cell_source(cell).splitlines()}
         self.hidden_lines = frozenset(hidden_lines - public)
+        self.demos = demo_sources(source, release)
         return self
 
     @property
@@ -291,7 +294,8 @@ def plan_submission(source: SourceNotebook, submission: dict) -> Plan:
         if gid not in origin:
             notes.append(("missing_answer_cell", f"answer cell {gid} is not in the submission"))
     cells = _drop_trailing_cells(plan)
-    return Plan(cells, notes, scan_plan(cells, source.answers, source.provided))
+    findings = scan_plan(cells, source.answers, source.provided)  # demo cells included: they run in the notebook
+    return Plan(drop_unused_demo_cells(cells, source.demos, source.provided), notes, findings)
 
 
 def _test_entry(test: TestCell) -> PlannedCell:
