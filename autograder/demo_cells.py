@@ -19,8 +19,11 @@ cell changes no grade: the graded cells seed every section, and they read nothin
 from __future__ import annotations
 
 import ast
+import functools
 
-from lmtrain.notebook import cell_source, parse_python
+from lmtrain.notebook import cell_source
+
+from .parsed import parsed
 
 __all__ = ["SKIP_TAG", "demo_sources", "drop_unused_demo_cells"]
 
@@ -171,9 +174,10 @@ class _Reads:
         self.dynamic = self.dynamic or other.dynamic
 
 
-def _reads(sources: list[str], trusted: bool) -> _Reads | None:
+@functools.lru_cache(maxsize=4096)  # the instructor's cells and sections: the same in every notebook
+def _reads(sources: tuple[str, ...], trusted: bool) -> _Reads | None:
     """What ``sources``, run one after the other in one namespace, read from it; None when that cannot
-    be told.
+    be told. Shared between callers: its sets are frozen.
 
     ``trusted`` (instructor code: provided definitions, graded sections, demo cells) may pass the
     namespace to a helper that reads names given as strings (``substitute(globals(), "parts", ...)``):
@@ -181,7 +185,7 @@ def _reads(sources: list[str], trusted: bool) -> _Reads | None:
     reads, bound = _Reads(), set()
     for source in sources:
         try:
-            tree = parse_python(source)
+            tree = parsed(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
         reads.block(tree.body, bound)
@@ -190,6 +194,7 @@ def _reads(sources: list[str], trusted: bool) -> _Reads | None:
         if reads.dynamic:
             reads.exposed |= {node.value for node in ast.walk(tree)
                               if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier()}
+    reads.exposed, reads.deferred, reads.bound = frozenset(reads.exposed), frozenset(reads.deferred), frozenset(reads.bound)
     return reads
 
 
@@ -201,16 +206,16 @@ def drop_unused_demo_cells(cells: list, demos: dict[str, str], provided: str) ->
 
     if not any(is_demo(cell) for cell in cells):
         return cells
-    provided_reads = _reads([provided], trusted=True)  # run before every graded cell, in the same namespace
+    provided_reads = _reads((provided,), trusted=True)  # run before every graded cell, in the same namespace
     if provided_reads is None:
         return cells
     live = provided_reads.exposed | provided_reads.deferred
     reads_of = []  # per cell: (what it reads when it runs, what it binds)
     for cell in cells:
         if cell.kind == "graded":  # its setup and drive sections run in the sandbox, in order
-            texts = [s.source for s in cell.test.sections if s.kind in ("setup", "drive")]
+            texts = tuple(s.source for s in cell.test.sections if s.kind in ("setup", "drive"))
         else:
-            texts = [cell.source]
+            texts = (cell.source,)
         reads = _reads(texts, trusted=cell.kind == "graded" or is_demo(cell))
         if reads is None:
             return cells  # a read by name the grader cannot see: any demo cell may matter

@@ -31,13 +31,14 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import functools
 import sys
 import types
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from lmtrain.notebook import parse_python
+from .parsed import parsed
 
 if TYPE_CHECKING:  # an annotation only: the plan imports this module
     from .plan import PlannedCell
@@ -212,7 +213,7 @@ def scan_cells(cells: list[tuple[str, str]], answers=(), provided: str = "") -> 
     nodes = 0
     for name, source in cells:
         try:
-            tree = parse_python(source, filename=f"<cell {name}>")
+            tree = parsed(source)
         except SyntaxError:
             continue
         except (RecursionError, MemoryError, ValueError) as exc:
@@ -228,7 +229,7 @@ def scan_cells(cells: list[tuple[str, str]], answers=(), provided: str = "") -> 
 
     tasks = {task: FORBIDDEN_BUILTINS[task] for task in answers if task in FORBIDDEN_BUILTINS}
     if provided.strip():
-        trees.insert(0, (PROVIDED_CELL, parse_python(provided, filename="<provided definitions>")))
+        trees.insert(0, (PROVIDED_CELL, parsed(provided)))
     findings = unscanned + _Scanner(trees, tasks).run()
     return [f for f in findings if not (f.cell == PROVIDED_CELL and f.kind == "evasion")][:MAX_FINDINGS]
 
@@ -250,6 +251,7 @@ def _children(node: ast.AST):
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
+@functools.lru_cache(maxsize=8192)  # the same dotted names come back in every notebook
 def _banned(path: str) -> str | None:
     """The reason ``path`` (or a prefix of it) is banned, else None."""
     if path in _CHECKING_PUBLIC:

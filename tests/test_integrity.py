@@ -297,7 +297,7 @@ def test_code_over_the_size_budget_is_refused_unparsed(monkeypatch):
     def no_parse(*_args, **_kwargs):
         raise AssertionError("parsed")
 
-    monkeypatch.setattr(integrity, "parse_python", no_parse)
+    monkeypatch.setattr(integrity, "parsed", no_parse)
     huge = "x = 1\n" * (integrity.MAX_SCAN_CHARS // 6 + 1)
     findings = scan_cells([("first", "import torch\n"), ("huge", huge)], ["cross_entropy"])
     assert [(f.kind, f.cell) for f in findings] == [("evasion", "first")]
@@ -334,17 +334,17 @@ def test_code_over_the_node_budget_is_refused(monkeypatch):
 def test_deep_nesting_is_walked_without_recursion(monkeypatch):
     """A tree deeper than the recursion limit (parsed here under a raised limit, as a sandbox whose
     submission raised its own could run it) is walked to the end: nothing in the scan recurses."""
-    real_parse = integrity.parse_python
+    real_parse = integrity.parsed
 
-    def parse_deep(source, filename="<unknown>"):
+    def parse_deep(source):
         limit = sys.getrecursionlimit()
         sys.setrecursionlimit(60_000)
         try:
-            return real_parse(source, filename)
+            return real_parse(source)
         finally:
             sys.setrecursionlimit(limit)
 
-    monkeypatch.setattr(integrity, "parse_python", parse_deep)
+    monkeypatch.setattr(integrity, "parsed", parse_deep)
     depth = 3 * sys.getrecursionlimit()
     deep = "y = x" + ".b" * depth + "\nz = " + "-" * depth + "1\nw = " + "1 + " * depth + "1\nimport gc\n"
     findings = scan_cells([("deep", deep)], [])
