@@ -215,14 +215,22 @@ def _run(plan_cells, source, spec, options, forbidden, include_hidden: bool) -> 
     return run
 
 
-def _needs_feedback_run(run: NotebookRun) -> bool:
-    """True when a visible part of a graded cell printed or failed after a hidden section had been
-    in the sandbox (code there could have stashed hidden text and shown it then). Feedback shows
-    nothing of the other cells."""
-    return any(
-        section.after_hidden and not section.hidden and (section.error_type or section.stdout or section.stderr)
-        for cell in run.cells if cell.kind == "graded" for section in cell.sections
-    )
+def _feedback_cutoff(plan_cells: list[PlannedCell], run: NotebookRun) -> int:
+    """How many of the planned cells a visible-only run must go through for the student's feedback;
+    0 when it is not needed.
+
+    It is needed up to the last graded cell a visible part of which printed or failed after a hidden
+    section had been in the sandbox (code there could have stashed hidden text and shown it then).
+    Cells before the first hidden section need no such run: the sandbox had seen nothing a
+    visible-only run would not send. Cells after the last such one showed nothing in their visible
+    parts, so their feedback is empty either way. Feedback shows nothing of the other cells.
+    """
+    shown = {
+        cell.name for cell in run.cells if cell.kind == "graded"
+        if any(s.after_hidden and not s.hidden and (s.error_type or s.stdout or s.stderr) for s in cell.sections)
+    }
+    return max((index + 1 for index, cell in enumerate(plan_cells) if cell.kind == "graded" and cell.name in shown),
+               default=0)
 
 
 def grade_one(
@@ -307,11 +315,12 @@ def _run_and_score(source, assignment, student, plan, readable, options: GradeOp
         } | {str(workroot.resolve())})
         run = _run(plan.cells, source, spec, options, hidden_forbidden, include_hidden=True)
         result = score(student, source, plan, run)
-        if feedback and _needs_feedback_run(run):
+        cutoff = _feedback_cutoff(plan.cells, run) if feedback else 0
+        if cutoff:
             # What the student sees must come from a run in which no hidden section was ever in the sandbox.
             _stage(staging, root, assignment, readable)
-            visible = score(student, source, plan, _run(plan.cells, source, spec, options, hidden_forbidden,
-                                                         include_hidden=False))
+            visible = score(student, source, plan, _run(plan.cells[:cutoff], source, spec, options,
+                                                         hidden_forbidden, include_hidden=False))
             seen = {t.grade_id: t for t in visible.tests}
             for test in result.tests:
                 shown = seen.get(test.grade_id)
