@@ -184,11 +184,13 @@ def _serve(conn, base: dict) -> None:
         except (EOFError, OSError, protocol.ProtocolError):
             break
         op = message.get("op")
-        if op == "cell":
+        if op not in ("values", "run"):
+            break
+        # a message may open a new graded cell, bind a drive's values, then run a section, in that order
+        reply: dict = {}
+        if message.get("fresh"):
             namespace = dict(base)
-            reply: dict = {}
-        elif op == "values":
-            reply = {}
+        if message.get("values"):
             try:
                 budget = protocol.Budget()
                 namespace.update({name: protocol.decode_value(value, 0, budget)
@@ -197,13 +199,11 @@ def _serve(conn, base: dict) -> None:
                 reply = {"protocol_error": str(exc)}
             except MemoryError:
                 reply = {"memory": True}
-        elif op == "run":
+        if op == "run" and not reply:
             outcome = run_host_section(message["source"], namespace, message["name"], message.get("seed"),
                                        message.get("cell_seed"))
             reply = {"error_type": outcome.error_type, "error": outcome.error[:MAX_OUTCOME_CHARS],
                      "stdout": outcome.stdout[:MAX_OUTCOME_CHARS], "memory": outcome.memory}
-        else:
-            break
         conn.send_bytes(protocol.dumps(reply))
 
 
@@ -436,20 +436,39 @@ class Checker:
             self._start()
         return set(self._names)
 
+    # A graded cell's fresh namespace and a drive's values travel with the next section the worker
+    # runs (one exchange, not three); values no section read are bound when the cell ends.
+    _fresh = False
+    _values: dict | None = None
+
     def begin_cell(self, name: str) -> None:
         """A fresh namespace for graded cell ``name`` (the base namespace, copied)."""
         if self._conn is None:
             self._start()
-        self._exchange({"op": "cell"}, name)
+        self._fresh, self._values = True, None
 
     def add_values(self, values: dict, name: str) -> None:
         """Bind a drive's results (still encoded, as the sandbox sent them) in the cell's namespace."""
-        if not values:
-            return
-        reply = self._exchange({"op": "values", "values": values}, name)
+        if values:
+            self._values = {**(self._values or {}), **values}
+
+    def end_cell(self, name: str) -> None:
+        """The cell's last values, if no section read them: bound all the same (a value that breaks the
+        protocol ends the notebook whether or not a check reads it)."""
+        if self._values:
+            self._send_pending({"op": "values"}, name)
+
+    def _send_pending(self, message: dict, name: str) -> dict:
+        if self._fresh:
+            message["fresh"] = True
+        if self._values:
+            message["values"] = self._values
+        self._fresh, self._values = False, None
+        reply = self._exchange(message, name)
         if reply.get("protocol_error"):
             raise SandboxEnded("crash", f"the sandbox broke the protocol in cell {name} "
                                         f"({protocol.safe_text(reply['protocol_error'], 300)})")
+        return reply
 
     def run(self, source: str, name: str, seed: int | None = None, cell_seed: int | None = None) -> HostOutcome:
         """One setup or check section of graded cell ``name`` (``cell_seed``: see :mod:`lmtrain.seeds`).
@@ -462,8 +481,8 @@ class Checker:
             if self._conn is None:
                 self._start()
             return HostOutcome()
-        reply = self._exchange({"op": "run", "source": source, "name": name, "seed": seed, "cell_seed": cell_seed},
-                               name)
+        reply = self._send_pending({"op": "run", "source": source, "name": name, "seed": seed, "cell_seed": cell_seed},
+                                   name)
         return HostOutcome(protocol.safe_text(reply.get("error_type", ""), 200),
                            protocol.safe_text(reply.get("error", ""), MAX_OUTCOME_CHARS),
                            protocol.safe_text(reply.get("stdout", ""), MAX_OUTCOME_CHARS))

@@ -122,10 +122,10 @@ class _Runner:
         self.cell_lines: dict[str, int] = {}  # cell name -> its number of lines (bounds a reported line)
 
     def _sandbox(self, source: str, name: str, exports: list[str], *, seed: int | None = None,
-                 cell_seed: int | None = None, graded_begin: bool = False) -> protocol.Reply:
+                 cell_seed: int | None = None, graded_begin: bool = False, graded_end: bool = False) -> protocol.Reply:
         self.requests += 1
         request = protocol.ExecRequest(self.requests, name, source, tuple(exports), seed=seed, cell_seed=cell_seed,
-                                       graded_begin=graded_begin)
+                                       graded_begin=graded_begin, graded_end=graded_end)
         raw = self.session.request(request.to_json(), name)
         try:
             # the values stay encoded here: the checker worker decodes them, within its memory limit
@@ -162,16 +162,18 @@ class _Runner:
     def _run_graded(self, test, outcome: CellOutcome) -> None:
         name = test.grade_id
         seed = cell_seed(name, self.secret)
-        begin = self._sandbox("", name, [], graded_begin=True)
-        outcome.tampered += begin.tampered
         self.checker.begin_cell(name)
         if self.checker.error:
             outcome.sections.append(SectionOutcome("setup", False, "", "grader", "GraderError", self.checker.error))
             return
+        planned = [index for index, section in enumerate(test.sections) if self.include_hidden or not section.hidden]
+        # the cell is opened and closed in the sandbox with the first and the last of its sections that
+        # run there (one request each, not three)
+        in_sandbox = [index for index in planned if test.sections[index].kind in ("setup", "drive")]
+        opened = closed = False
         failed = False
-        for index, section in enumerate(test.sections):
-            if section.hidden and not self.include_hidden:
-                continue
+        for index in planned:
+            section = test.sections[index]
             if failed:
                 break
             # both sides seed every section alike: a setup builds the same inputs here and there, and
@@ -188,18 +190,26 @@ class _Runner:
                 after_hidden = self.hidden_sent
                 self.hidden_sent = self.hidden_sent or section.hidden
                 exports = [n for n in test.exports(index) if n not in self.checker.base_names]
-                reply = self._sandbox(section.source, name, exports, seed=section_seed, cell_seed=seed)
+                closed = index == in_sandbox[-1]
+                reply = self._sandbox(section.source, name, exports, seed=section_seed, cell_seed=seed,
+                                      graded_begin=not opened, graded_end=closed)
+                opened = True
+                outcome.tampered += reply.tampered
                 if section.kind == "drive" or reply.error_type:
                     outcome.sections.append(self._outcome(section.kind, section.hidden, section.description, reply,
                                                           after_hidden))
                 failed = bool(reply.error_type)
                 self.checker.add_values(reply.values, name)
                 self._stop_if_over(reply)
+        self.checker.end_cell(name)
         outcome.complete = not failed
-        self.requests += 1
-        end = self.session.request(protocol.GradedEndRequest(self.requests).to_json(), name)
-        if end.get("index") == self.requests:
-            outcome.tampered += protocol.tampered_names(end.get("tampered"))
+        if not opened:  # nothing of the cell reached the sandbox: open and close it all the same
+            outcome.tampered += self._sandbox("", name, [], graded_begin=True, graded_end=True).tampered
+        elif not closed:
+            self.requests += 1
+            end = self.session.request(protocol.GradedEndRequest(self.requests).to_json(), name)
+            if end.get("index") == self.requests:
+                outcome.tampered += protocol.tampered_names(end.get("tampered"))
 
 
 def _run(plan_cells, source, spec, options, forbidden, include_hidden: bool) -> NotebookRun:

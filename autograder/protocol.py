@@ -326,13 +326,20 @@ class ExecRequest:
     recorded with ``seed`` (None: the request carries none)."""
 
     graded_begin: bool = False
-    """Opens a graded cell: the sandbox checks for tampering and puts the grader's definitions back."""
+    """Opens a graded cell before the code runs: the sandbox checks for tampering and puts the
+    grader's definitions back (the first of the cell's sections the sandbox runs carries it)."""
+
+    graded_end: bool = False
+    """Closes the graded cell after the code ran, as :class:`GradedEndRequest` would (the last of the
+    cell's sections the sandbox runs carries it): the reply's ``tampered`` adds what the cell changed."""
 
     def to_json(self) -> dict:
         """The message as the sandbox reads it (keys in the order the grader has always sent them)."""
         message: dict = {"source": self.source}
         if self.graded_begin:
             message["graded_begin"] = True
+        if self.graded_end:
+            message["graded_end"] = True
         if self.seed is not None:
             message["seed"] = self.seed
         if self.cell_seed is not None:
@@ -343,7 +350,8 @@ class ExecRequest:
 
 @dataclass(frozen=True)
 class GradedEndRequest:
-    """Close a graded cell: the sandbox reports what the cell's code tampered with."""
+    """Close a graded cell whose last section did not reach the sandbox (an earlier one failed): the
+    sandbox reports what the cell's code tampered with."""
 
     index: int
     """This request's number in the notebook's run: its reply must carry the same."""

@@ -158,15 +158,29 @@ def test_a_checker_decodes_values_and_runs_sections_in_its_namespace():
         assert checker.run("assert double(got).tolist() == [0, 2, 4]\nprint('seen')", "one", seed=3).stdout == "seen\n"
         failed = checker.run("assert got.sum() == 0, 'not zero'", "one")
         assert (failed.error_type, failed.error) == ("AssertionError", "AssertionError: not zero")
+        checker.end_cell("one")
         checker.begin_cell("two")  # a fresh namespace: the last cell's values are gone
         assert checker.run("got", "two").error_type == "NameError"
+        checker.add_values({"first": protocol.encode_value(1)}, "two")
+        checker.add_values({"second": protocol.encode_value([2])}, "two")  # two drives before a check
+        assert checker.run("assert (first, second) == (1, [2])", "two").error_type == ""
+        checker.add_values({"unread": protocol.encode_value(3)}, "two")
+        checker.end_cell("two")  # bound, though no check read it
+        assert checker.run("assert unread == 3", "two").error_type == ""
 
 
-def test_a_value_that_breaks_the_protocol_ends_the_notebook_as_a_crash():
+@pytest.mark.parametrize("then", ["check", "end of the cell"])
+def test_a_value_that_breaks_the_protocol_ends_the_notebook_as_a_crash(then):
+    """The values travel with the next section the worker runs, or at the end of the cell if none
+    does: either way a broken one ends the notebook, and the section does not run."""
     with Checker("", [], Limits(cell_timeout=30, memory_gb=1.0)) as checker:
         checker.begin_cell("bad")
+        checker.add_values({"got": {"$": "tensor", "dtype": "float32", "shape": [2], "data": "AAAA"}}, "bad")
         with pytest.raises(SandboxEnded) as ended:
-            checker.add_values({"got": {"$": "tensor", "dtype": "float32", "shape": [2], "data": "AAAA"}}, "bad")
+            if then == "check":
+                checker.run("print('ran')", "bad")
+            else:
+                checker.end_cell("bad")
     assert ended.value.kind == "crash" and "protocol" in ended.value.detail
 
 

@@ -175,6 +175,9 @@ def notebook_loop(conn, limits, provided: str) -> None:
             bound = _bound_names(source)
             seen += definitions.check_and_restore(namespace, rebinding=True, exempt=bound)
             definitions.record(source, namespace, bound)
+        if message.get("graded_end"):  # the cell's last section: nothing else of the cell runs here
+            reply["tampered"] = reply["tampered"] + sorted(set(seen))  # the opening's report, then the cell's
+            seen, in_graded = [], False
         reply.update(stdout=out.text(), stderr=err.text(), seconds=round(time.perf_counter() - started, 3),
                      output_exceeded=budget["exceeded"])
         if not reply.get("error_type"):
