@@ -43,6 +43,39 @@ def test_graded_detects_the_builtin_however_it_is_reached(call):
             call(x, t)
 
 
+def _adamw_arguments():
+    params, grads = [torch.zeros(3)], [torch.ones(3)]
+    return (params, grads, [torch.zeros(3)], [torch.zeros(3)], [], [torch.tensor(1.0)]), dict(
+        lr=0.1, beta1=0.9, beta2=0.999, weight_decay=0.01, eps=1e-8, amsgrad=False, maximize=False)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda a, k: torch.optim.AdamW([torch.zeros(3, requires_grad=True)]),
+        lambda a, k: torch._fused_adamw_(*a, **k),
+        lambda a, k: torch._fused_adam_(*a, **k),
+        lambda a, k: torch.ops.aten._fused_adamw_(*a, **k),
+        lambda a, k: torch.ops.aten._fused_adamw_.default(*a, **k),
+        lambda a, k: getattr(torch.ops.aten._fused_adam_, "default")(*a, **k),
+    ],
+    ids=["optim", "torch", "torch-adam", "aten", "aten-overload", "aten-adam-overload"],
+)
+def test_graded_sees_adamw_kernels_by_their_bindings_without_a_dispatch_mode(call, monkeypatch):
+    """AdamW's fused kernels are watched through the C functions that reach them, not by a dispatch
+    mode (which would slow every tensor operation of a training check)."""
+    from lmtrain import checking
+
+    def no_dispatch_mode(*_args, **_kwargs):
+        raise AssertionError("a dispatch mode was started")
+
+    monkeypatch.setattr(checking, "_DispatchRecorder", no_dispatch_mode)
+    args, kwargs = _adamw_arguments()
+    with pytest.raises(ForbiddenBuiltinError, match="AdamW calls"):
+        with graded("AdamW"):
+            call(args, kwargs)
+
+
 _WAYS = [
     lambda x, t: F.cross_entropy(x, t),
     lambda x, t: torch.nn.CrossEntropyLoss()(x, t),
