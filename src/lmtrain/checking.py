@@ -278,8 +278,8 @@ def _watch_for_builtins(task: str, other_tasks=()):
                 hits.append(f"{code.co_filename.rsplit('/', 1)[-1]}:{code.co_name}")
         elif event == "c_call":
             if id(arg) in c_ids:
-                if not excused(frame):
-                    hits.append(getattr(arg, "__name__", repr(arg)))
+                if not excused(frame):  # an overload of torch.ops.aten has no name of its own
+                    hits.append(getattr(arg, "__name__", "") or "an operator of torch.ops.aten")
             elif id(arg) in _STARTER_IDS:
                 started.append(getattr(arg, "__name__", repr(arg)))
 
