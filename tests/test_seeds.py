@@ -53,3 +53,15 @@ def test_outside_a_graded_cell_the_streams_are_fixed():
 def test_a_stream_is_numbered_by_an_int():
     with pytest.raises(TypeError):
         seeds.cell_seed_for("3")
+
+
+def test_a_section_seed_draws_what_torch_manual_seed_would():
+    # seed_everything seeds PyTorch's CPU generator without torch.manual_seed where no accelerator
+    # exists: a section must still draw exactly the numbers torch.manual_seed(seed) gives
+    torch.manual_seed(7)
+    expected = (torch.rand(5), torch.randn(3, generator=None), torch.randint(0, 100, (4,)))
+    torch.manual_seed(123)  # something else first
+    seed_everything(7)
+    drawn = (torch.rand(5), torch.randn(3, generator=None), torch.randint(0, 100, (4,)))
+    assert all(torch.equal(a, b) for a, b in zip(drawn, expected))
+    assert torch.initial_seed() == 7
