@@ -16,15 +16,18 @@ from lmtrain.notebook import compile_tree, parse_python
 __all__ = ["SECTION_THREADS", "execute", "seed_everything", "use_section_threads"]
 
 
-def execute(source: str, namespace: dict, filename: str):
-    """Run a cell like IPython does: the last bare expression's value is returned."""
-    tree = parse_python(source, filename=filename)
-    last = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = ast.Expression(tree.body.pop().value)
+def execute(source: str, namespace: dict, filename: str, tree: ast.Module | None = None):
+    """Run a cell like IPython does: the last bare expression's value is returned.
+
+    ``tree``: ``source`` already parsed (it is read, never changed).
+    """
+    if tree is None:
+        tree = parse_python(source, filename=filename)
+    body = tree.body
+    if body and isinstance(body[-1], ast.Expr):
+        exec(compile_tree(ast.Module(body[:-1], tree.type_ignores), filename, "exec"), namespace)
+        return eval(compile_tree(ast.Expression(body[-1].value), filename, "eval"), namespace)
     exec(compile_tree(tree, filename, "exec"), namespace)
-    if last is not None:
-        return eval(compile_tree(last, filename, "eval"), namespace)
     return None
 
 

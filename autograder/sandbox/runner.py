@@ -149,9 +149,12 @@ def notebook_loop(conn, limits, provided: str) -> None:
         err = _CappedWriter(budget, limits.kept_output_chars)
         started = time.perf_counter()
         source = message.get("source", "")
+        filename = f"<cell {message.get('name', '')}>"
+        # a graded section is parsed once, for running it and for the names it binds and defines
+        tree = _parsed(source, filename) if in_graded else None
         try:
             sys.stdout, sys.stderr = out, err
-            run_cell(source, namespace, f"<cell {message.get('name', '')}>")
+            run_cell(source, namespace, filename, tree)
         except OutputLimitExceeded as exc:
             reply["error_type"], reply["error"] = "OutputLimitExceeded", str(exc)
         except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt included
@@ -172,9 +175,9 @@ def notebook_loop(conn, limits, provided: str) -> None:
             if cell_seed is not None and recorded_cell_seed() != cell_seed:
                 seen.append("lmtrain.seeds (the cell's seed)")
                 record_cell_seed(cell_seed)
-            bound = _bound_names(source)
+            bound, defined = _names(tree)
             seen += definitions.check_and_restore(namespace, rebinding=True, exempt=bound)
-            definitions.record(source, namespace, bound)
+            definitions.record(defined, namespace, bound)
         if message.get("graded_end"):  # the cell's last section: nothing else of the cell runs here
             reply["tampered"] = reply["tampered"] + sorted(set(seen))  # the opening's report, then the cell's
             seen, in_graded = [], False
@@ -201,13 +204,22 @@ def notebook_loop(conn, limits, provided: str) -> None:
             break
 
 
-def _bound_names(source: str) -> set[str]:
-    """Every name a section may bind in the notebook's namespace: at its top level, inside its loops
-    and blocks (a ``def closure()`` in a for loop), and through ``global`` in its functions."""
+def _parsed(source: str, filename: str) -> ast.Module | None:
+    """``source`` parsed; None when it does not parse (running it then reports the error)."""
     try:
-        tree = parse_python(source)
-    except Exception:  # noqa: BLE001 - a section that does not parse bound nothing
-        return set()
+        return parse_python(source, filename=filename)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _names(tree: ast.Module | None) -> tuple[set[str], list[str]]:
+    """Every name a section may bind in the notebook's namespace (at its top level, inside its loops
+    and blocks: a ``def closure()`` in a for loop, and through ``global`` in its functions), and the
+    functions and classes it defines at its top level. A section that does not parse binds nothing."""
+    if tree is None:
+        return set(), []
+    defined = [node.name for node in tree.body
+               if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
@@ -218,7 +230,7 @@ def _bound_names(source: str) -> set[str]:
             names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
         elif isinstance(node, ast.Global):
             names.update(node.names)
-    return names
+    return names, defined
 
 
 def _send(conn, message: dict) -> None:

@@ -15,7 +15,6 @@ which later drives call by name from the notebook's namespace.
 
 from __future__ import annotations
 
-import ast
 import sys
 
 __all__ = ["Guard", "Definitions"]
@@ -140,16 +139,16 @@ class Definitions:
     def __init__(self):
         self.kept: dict = {}  # name -> (value, its state)
 
-    def record(self, source: str, namespace: dict, bound=()) -> None:
-        """Keep what ``source`` (a section of a graded cell, just run) defines; ``bound``: every name
-        it may have bound, whose kept definition is now the section's own."""
+    def record(self, defined, namespace: dict, bound=()) -> None:
+        """Keep the functions and classes named ``defined``, which a section of a graded cell (just
+        run) defines; ``bound``: every name it may have bound, whose kept definition is now the section's own."""
         for name in set(bound) & set(self.kept):
             value = namespace.get(name, _MISSING)
             if isinstance(value, type) or hasattr(value, "__code__"):
                 self.kept[name] = (value, _definition_state(value))
             else:
                 del self.kept[name]
-        for name in _defined_names(source):
+        for name in defined:
             if name in namespace:
                 value = namespace[name]
                 self.kept[name] = (value, _definition_state(value))
@@ -175,16 +174,6 @@ class Definitions:
                 changed.append(f"helper definition {name} (changed in place)")
                 _restore_definition(value, state)
         return changed
-
-
-def _defined_names(source: str) -> list[str]:
-    """Names of the functions and classes a section defines at its top level."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
-    return [node.name for node in tree.body
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
 
 
 def _definition_state(value):
