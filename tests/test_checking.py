@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -24,6 +25,31 @@ def test_check_close_names_shape_and_non_finite_problems():
         check_close(torch.tensor(float("inf")), 1.0, what="loss")
     with pytest.raises(AssertionError, match="should be a torch.Tensor or a number"):
         check_close("1.0", 1.0, what="loss")
+
+
+_INF, _NAN = float("inf"), float("nan")
+NUMBER_PAIRS = [
+    (0.5, 0.5), (0.5 + 1e-9, 0.5), (0.5 + 1e-3, 0.5), (0.0, 0.0), (-0.0, 0.0), (1e-7, 0.0), (2e-6, 0.0),
+    (3, 3.0), (True, 1), (False, 0.5), (1.0, np.float64(1.0 + 1e-12)), (np.float64(2.0), 2.5),
+    (2**60, float(2**60)), (1e308, -1e308), (_INF, _INF), (_INF, 1.0), (1.0, _INF), (-_INF, _INF),
+    (_NAN, _NAN), (_NAN, 1.0), (1.0, _NAN), (1e-13, 0.0), (1.0 + 2**-52, 1.0), (1.0001, 1.0), (1.00011, 1.0),
+]
+
+
+@pytest.mark.parametrize("atol, rtol", [(1e-6, 1e-4), (0.0, 0.0), (1e-7, 2e-6), (0, 1)])
+@pytest.mark.parametrize("got, want", NUMBER_PAIRS, ids=[f"{a!r}-vs-{b!r}" for a, b in NUMBER_PAIRS])
+def test_two_numbers_get_the_verdict_and_message_of_two_float64_tensors(got, want, atol, rtol):
+    # Two plain numbers are compared without tensors: the tensor comparison is the oracle, verdict and message.
+    def outcome(a, b):
+        try:
+            check_close(a, b, what="the value", atol=atol, rtol=rtol, hint="a hint")
+        except AssertionError as exc:
+            return str(exc)
+        return None
+
+    as_tensor = lambda x: torch.tensor(float(x), dtype=torch.float64)  # noqa: E731
+    assert outcome(got, want) == outcome(as_tensor(got), as_tensor(want))
+
 
 
 @pytest.mark.parametrize(
