@@ -49,8 +49,8 @@ def _as_float64_tensor(value, name: str) -> torch.Tensor:
 
 def _plain_number(value) -> float | None:
     """``value`` as a float when it is a plain number (int, float, bool or NumPy's float64), else None."""
-    kind = type(value)
-    if kind in (float, int, bool) or (kind.__name__ == "float64" and kind.__module__ == "numpy"):
+    kind, numpy = type(value), sys.modules.get("numpy")
+    if kind in (float, int, bool) or (numpy is not None and kind is numpy.float64):
         try:
             return float(value)
         except (OverflowError, ValueError):  # an int too large: the tensor comparison says so
