@@ -52,6 +52,22 @@ def test_two_numbers_get_the_verdict_and_message_of_two_float64_tensors(got, wan
 
 
 
+@pytest.mark.parametrize("got, want, passes", [
+    (_INF, _INF, True), (-_INF, -_INF, True), (1e308, _INF, False), (1.0, _INF, False), (-_INF, _INF, False),
+    (_NAN, _INF, False), (_INF, _NAN, False), (_NAN, _NAN, False), (1.0, 1.0, True),
+])
+@pytest.mark.parametrize("as_tensors", [False, True])
+def test_an_infinite_expected_value_is_met_by_the_same_infinity_only(got, want, passes, as_tensors):
+    if as_tensors:  # inside a tensor, beside finite values that match
+        got, want = (torch.tensor([0.5, value, 2.0], dtype=torch.float64) for value in (got, want))
+    if passes:
+        check_close(got, want, what="the value", rtol=1e-4)
+    else:
+        with pytest.raises(AssertionError, match="the value"):
+            check_close(got, want, what="the value", rtol=1e-4)
+
+
+
 @pytest.mark.parametrize(
     "call",
     [
