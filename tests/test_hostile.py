@@ -40,6 +40,9 @@ pytestmark = pytest.mark.xdist_group("autograder")  # counts sandbox processes: 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox's namespaces, chroot and uid switch need root")
 # Every expected status holds with the cores busy: no attack here may pass or fail by a clock except
 # channel_stall (its only way to end), and 20 s per cell is far above what any of these cells needs.
+#: The job slot of a test that checks its sandbox uid after the grader died: graders search for a free uid
+#: upwards from their slot (0, 1, ...), so none beside that test takes this one.
+LONE_SLOT = 977
 HOSTILE_LIMITS = Limits(notebook_timeout=300.0, cell_timeout=20.0, memory_gb=1.0, max_processes=32)
 #: Attacks that still succeed, with the fix that closes them (a strict xfail: fixed means remove it here).
 KNOWN_HOLES: dict[str, str] = {}  # attack -> why it still succeeds (each a strict xfail until fixed)
@@ -174,13 +177,13 @@ def test_forbidden_table_attack_is_named_in_integrity(hostile_class):
 
 
 class _Box:
-    def __init__(self, tmp_path: Path, limits: Limits):
+    def __init__(self, tmp_path: Path, limits: Limits, slot: int = 0):
         staging = tmp_path / "stage" / "notebooks" / NB
         staging.mkdir(parents=True)
         (staging / f"{NB}.ipynb").write_text("{}", encoding="utf-8")
         (tmp_path / "root").mkdir()
         spec = SandboxSpec(staging=str(tmp_path / "stage"), workdir=f"notebooks/{NB}", root_mount=str(tmp_path / "root"),
-                           data_dir=str(REPO_ROOT / "data"))
+                           data_dir=str(REPO_ROOT / "data"), slot=slot)
         forbidden = [str(REPO_ROOT / d) for d in ("solutions", "tests", ".git")] + [str(tmp_path)]
         self.session = Session(spec, limits, forbidden=forbidden)
         self.index = 0
@@ -285,7 +288,9 @@ def test_kill_9_of_the_grader_leaves_nothing(tmp_path):
         from autograder.sandbox import Limits
         from test_hostile import _Box
         if __name__ == "__main__":
-            box = _Box(Path({str(tmp_path)!r}), Limits(notebook_timeout=600, cell_timeout=600))
+            # a slot far from those of the graders beside this test (another test, another run on this
+            # machine): its uid is leased by nobody else, before or after the kill
+            box = _Box(Path({str(tmp_path)!r}), Limits(notebook_timeout=600, cell_timeout=600), slot={LONE_SLOT})
             print(box.session.uid, flush=True)
             box.run("import os, subprocess, time\\n"
                     "subprocess.Popen(['sleep', '600'], start_new_session=True)\\n"
