@@ -40,10 +40,10 @@ pytestmark = pytest.mark.xdist_group("autograder")  # counts sandbox processes: 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox's namespaces, chroot and uid switch need root")
 # Every expected status holds with the cores busy: no attack here may pass or fail by a clock except
 # channel_stall (its only way to end), and 20 s per cell is far above what any of these cells needs.
+HOSTILE_LIMITS = Limits(notebook_timeout=300.0, cell_timeout=20.0, memory_gb=1.0, max_processes=32)
 #: The job slot of a test that checks its sandbox uid after the grader died: graders search for a free uid
 #: upwards from their slot (0, 1, ...), so none beside that test takes this one.
 LONE_SLOT = 977
-HOSTILE_LIMITS = Limits(notebook_timeout=300.0, cell_timeout=20.0, memory_gb=1.0, max_processes=32)
 #: Attacks that still succeed, with the fix that closes them (a strict xfail: fixed means remove it here).
 KNOWN_HOLES: dict[str, str] = {}  # attack -> why it still succeeds (each a strict xfail until fixed)
 ESCAPES = [Path("/tmp/lmtrain-hostile-escape"), Path("/srv/lmtrain-hostile-escape"), REPO_ROOT / "lmtrain-hostile-escape"]
