@@ -107,7 +107,9 @@ def check_close(
     tolerance = atol + rtol * want.abs()
     # an infinite expected value is met by the same infinity only: its tolerance is infinite as well
     # (any finite value would pass), and infinity minus itself is NaN (the right answer would fail)
-    bad = ~((diff <= tolerance) & torch.isfinite(want) | torch.isinf(want) & (got == want))
+    met = (diff <= tolerance) & torch.isfinite(want)
+    met |= torch.isinf(want) & (got == want)
+    bad = ~met
     if bad.any():
         worst = int(torch.argmax(torch.where(bad, diff, torch.zeros_like(diff))).item())
         index = tuple(int(i) for i in torch.unravel_index(torch.tensor(worst), got.shape)) if got.dim() else ()
