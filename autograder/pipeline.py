@@ -25,6 +25,7 @@ from .plan import (NotebookFormatError, PlannedCell, SourceNotebook, answer_fing
                    load_notebook_json, plan_submission)
 from .reuse import ReleaseGrades
 from .sandbox import Limits, SandboxEnded, SandboxSpec, Session
+from .sections import section_seed
 from .scoring import CellOutcome, NotebookResult, NotebookRun, SectionOutcome, Status, TestResult, TestStatus, score
 
 __all__ = ["GradeOptions", "Placement", "grade_one", "released", "release_files"]
@@ -179,9 +180,9 @@ class _Runner:
             # both sides seed every section alike: a setup builds the same inputs here and there, and
             # the student's code draws the same numbers on every re-grade; the cell's own seed goes
             # along, for the generators all its sections share (lmtrain.seeds)
-            section_seed = (seed + index) % 2**31
+            seed_of_section = section_seed(seed, index)
             if section.kind in ("setup", "check"):
-                host = self.checker.run(section.source, name, seed=section_seed, cell_seed=seed)
+                host = self.checker.run(section.source, name, seed=seed_of_section, cell_seed=seed)
                 outcome.sections.append(SectionOutcome(section.kind, section.hidden, section.description, "grader",
                                                        host.error_type, host.error, [], host.stdout,
                                                        after_hidden=self.hidden_sent))
@@ -191,7 +192,7 @@ class _Runner:
                 self.hidden_sent = self.hidden_sent or section.hidden
                 exports = [n for n in test.exports(index) if n not in self.checker.base_names]
                 closed = index == in_sandbox[-1]
-                reply = self._sandbox(section.source, name, exports, seed=section_seed, cell_seed=seed,
+                reply = self._sandbox(section.source, name, exports, seed=seed_of_section, cell_seed=seed,
                                       graded_begin=not opened, graded_end=closed)
                 opened = True
                 outcome.tampered += reply.tampered

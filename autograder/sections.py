@@ -13,7 +13,7 @@ import ast
 
 from lmtrain.notebook import compile_tree, parse_python
 
-__all__ = ["SECTION_THREADS", "execute", "seed_everything", "use_section_threads"]
+__all__ = ["SECTION_THREADS", "execute", "section_seed", "seed_everything", "use_section_threads"]
 
 
 def execute(source: str, namespace: dict, filename: str, tree: ast.Module | None = None):
@@ -43,6 +43,11 @@ def use_section_threads() -> None:
 
     if torch.get_num_threads() != SECTION_THREADS:
         torch.set_num_threads(SECTION_THREADS)
+
+
+def section_seed(cell_seed: int, index: int) -> int:
+    """The seed of section ``index`` of a graded cell whose seed is ``cell_seed`` (the same on both sides)."""
+    return (cell_seed + index) % 2**31
 
 
 def seed_everything(seed: int, cell_seed: int | None = None) -> None:
