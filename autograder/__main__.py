@@ -62,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--no-isolation", action="store_true",
                        help="skip namespaces/chroot/uid switch (debugging only: student code can then read your files)")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+    grade.add_argument("--no-class-cache", action="store_true",
+                       help="compute the graded cells' student-free setups and references for every notebook, not "
+                            "once per class (slower; the grades are the same)")
     grade.add_argument("--secret-file", type=Path, default=None, metavar="PATH",
                        help="the course secret every hidden input is derived from: a file outside the repository "
                             "(default: $LMTRAIN_COURSE_SECRET; without either, the published seeds)")
@@ -161,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
             secret = course_secret(args.secret_file, GradeOptions().course_root)
         except (OSError, ValueError) as exc:
             parser.error(f"--secret-file: {exc}")
-        options = GradeOptions(limits=limits, isolate=not args.no_isolation, secret=secret)
+        options = GradeOptions(limits=limits, isolate=not args.no_isolation, secret=secret,
+                               class_cache=not args.no_class_cache)
         db_url, formgrader = args.db_url, None
         if args.formgrader:
             if db_url == "none":

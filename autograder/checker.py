@@ -46,6 +46,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from . import protocol
+from .class_cache import Replay, Reused, compute, plan_cell, restore_generators
 from .sandbox import Limits, SandboxEnded, cgroup, fork_context, read_frame, start_fork_server, write_frame
 from .sections import execute, seed_everything, use_section_threads
 
@@ -125,21 +126,40 @@ def _is_memory_error(exc: BaseException) -> bool:
 
 
 def run_host_section(source: str, namespace: dict, name: str, seed: int | None = None,
-                     cell_seed: int | None = None) -> HostOutcome:
-    """Execute one setup or check section in this process; its exception, if any, is the failure message."""
+                     cell_seed: int | None = None, *, tree=None, generators: tuple | None = None) -> HostOutcome:
+    """Execute one setup or check section in this process; its exception, if any, is the failure message.
+
+    ``tree``: the statements to run, already parsed (the part of ``source`` left after what the
+    template computed); ``generators``: the random generators' states they start from.
+    """
     out = io.StringIO()
     outcome = HostOutcome()
     use_section_threads()  # the sandbox's arithmetic, bit for bit (see SECTION_THREADS)
     if seed is not None:
         seed_everything(seed, cell_seed)
+    if generators is not None:
+        restore_generators(generators)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-            execute(source, namespace, f"<check {name}>")
+            execute(source, namespace, f"<check {name}>", tree)
     except Exception as exc:  # noqa: BLE001 - an assertion, or a check that could not read a value
         outcome.error_type = type(exc).__name__
         outcome.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         outcome.memory = _is_memory_error(exc)
     outcome.stdout = out.getvalue()
+    return outcome
+
+
+def _run_reused(reused: Reused, namespace: dict, name: str, seed: int | None, cell_seed: int | None) -> HostOutcome:
+    """A section the template ran once for the class: its results, then what is left of it (if anything)."""
+    namespace.update(reused.bindings)
+    for removed in reused.removed:
+        namespace.pop(removed, None)
+    if reused.rest is None:
+        return HostOutcome(stdout=reused.stdout)
+    outcome = run_host_section(reused.source, namespace, name, seed, cell_seed, tree=reused.rest,
+                               generators=reused.generators)
+    outcome.stdout = reused.stdout + outcome.stdout
     return outcome
 
 
@@ -175,9 +195,11 @@ def _lower_address_space(extra_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _serve(conn, base: dict) -> None:
-    """A worker's loop: a fresh copy of ``base`` per graded cell, the drive's values, the sections."""
+def _serve(conn, base: dict, reused: dict) -> None:
+    """A worker's loop: a fresh copy of ``base`` per graded cell, the drive's values, the sections
+    (``reused``: what the template computed of each cell, see :mod:`autograder.class_cache`)."""
     namespace = dict(base)
+    replay = Replay(reused)
     while True:
         try:
             message = protocol.loads(conn.recv_bytes())
@@ -190,6 +212,7 @@ def _serve(conn, base: dict) -> None:
         reply: dict = {}
         if message.get("fresh"):
             namespace = dict(base)
+            replay.begin(message.get("cell", ""))
         if message.get("values"):
             try:
                 budget = protocol.Budget()
@@ -200,20 +223,26 @@ def _serve(conn, base: dict) -> None:
             except MemoryError:
                 reply = {"memory": True}
         if op == "run" and not reply:
-            outcome = run_host_section(message["source"], namespace, message["name"], message.get("seed"),
-                                       message.get("cell_seed"))
+            taken = replay.take(message.get("index"), message["source"])
+            if taken is not None:
+                outcome = _run_reused(taken, namespace, message["name"], message.get("seed"), message.get("cell_seed"))
+            else:
+                outcome = run_host_section(message["source"], namespace, message["name"], message.get("seed"),
+                                           message.get("cell_seed"))
             reply = {"error_type": outcome.error_type, "error": outcome.error[:MAX_OUTCOME_CHARS],
                      "stdout": outcome.stdout[:MAX_OUTCOME_CHARS], "memory": outcome.memory}
         conn.send_bytes(protocol.dumps(reply))
 
 
-def _template_main(control, provided: str, helpers: list) -> None:
+def _template_main(control, provided: str, helpers: list, cells: list) -> None:
     """Target of a notebook's *template*: build the base namespace once, then fork a worker per request.
 
     The provided code and the helper cells are the same for every student, and some helpers are
     costly (notebook 03 counts GPT-2 XL's parameters and FLOPs on the meta device, cached): built
-    here once per class, every worker starts from a copy of them (fork: copy on write). The
-    template runs instructor code only; no value of a submission ever reaches it.
+    here once per class, every worker starts from a copy of them (fork: copy on write). So are the
+    graded cells' sections that read nothing of the student's (``cells``, see
+    :mod:`autograder.class_cache`). The template runs instructor code only; no value of a submission
+    ever reaches it.
     """
     import ctypes
     from multiprocessing.connection import Connection
@@ -221,8 +250,11 @@ def _template_main(control, provided: str, helpers: list) -> None:
 
     ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: never outlive the fork server
     use_section_threads()
-    base, error = _build_base(provided, helpers)
-    ready = protocol.dumps({"op": "ready", "names": sorted(base), "error": error})
+    plans = [plan_cell(*cell) for cell in cells]
+    base, error, computed = compute(lambda: _build_base(provided, helpers), plans, CLASS_CACHE_SECONDS,
+                                    lambda grade_id, index: f"<check {grade_id}>")
+    reused = {grade_id: [len(kept), computed.stopped.get(grade_id, "")] for grade_id, kept in computed.cells.items()}
+    ready = protocol.dumps({"op": "ready", "names": sorted(base), "error": error, "reused": reused})
     while True:
         try:
             message = protocol.loads(control.recv_bytes())
@@ -241,7 +273,7 @@ def _template_main(control, provided: str, helpers: list) -> None:
                 _lower_address_space(int(message["address_space"]))
                 conn = Connection(fd)
                 conn.send_bytes(ready)
-                _serve(conn, base)
+                _serve(conn, base, computed.cells)
             finally:
                 os._exit(0)
         os.close(fd)
@@ -262,11 +294,11 @@ def _reap_children() -> None:
 class _Template:
     """The grader's end of one template process: asks it for workers, one at a time."""
 
-    def __init__(self, provided: str, helpers: list):
+    def __init__(self, provided: str, helpers: list, cells: list):
         start_fork_server()
         self._control, child_end = fork_context().Pipe(duplex=True)
         self._process = fork_context().Process(target=_template_main, daemon=True,
-                                               args=(child_end, provided, helpers))
+                                               args=(child_end, provided, helpers, cells))
         self._process.start()
         child_end.close()
         self._lock = threading.Lock()
@@ -299,17 +331,20 @@ class _Template:
 
 
 _TEMPLATE_WAIT = 60.0  # seconds a template may take to fork a worker (it forks at once; a margin for busy machines)
+#: Seconds a template may spend on the sections it computes once per class (well inside _TEMPLATE_WAIT,
+#: which its first worker waits); the cells it has not reached by then are checked in each worker.
+CLASS_CACHE_SECONDS = 20.0
 _templates: dict = {}
 _templates_lock = threading.Lock()
 
 
-def _template_for(provided: str, helpers: list) -> _Template:
-    """The template of these provided definitions and helper cells, started once per grading process."""
-    key = hashlib.sha256(protocol.dumps({"provided": provided, "helpers": helpers})).hexdigest()
+def _template_for(provided: str, helpers: list, cells: list) -> _Template:
+    """The template of these provided definitions, helper cells and graded cells, started once per grading process."""
+    key = hashlib.sha256(protocol.dumps({"provided": provided, "helpers": helpers, "cells": cells})).hexdigest()
     with _templates_lock:
         template = _templates.get(key)
         if template is None or not template.alive():
-            template = _templates[key] = _Template(provided, helpers)
+            template = _templates[key] = _Template(provided, helpers, cells)
         return template
 
 
@@ -326,9 +361,13 @@ class Checker:
     (``timeout`` or ``memory``), which ends the notebook as a sandbox overrun would.
     """
 
-    def __init__(self, provided: str, helper_sections: list, limits: Limits, slot: int = 0, memory_cgroup=None):
+    def __init__(self, provided: str, helper_sections: list, limits: Limits, slot: int = 0, memory_cgroup=None,
+                 cells: list = ()):
         self._shared_cgroup = memory_cgroup  # the notebook's own (Session.memory_cgroup): one --memory for both
         self._provided = provided
+        # [grade_id, cell seed, [[kind, source], ...]] of each graded cell whose student-free sections
+        # the template computes once per class (none: every section runs here)
+        self._cells = [list(cell) for cell in cells]
         self._helpers = [(grade_id, s.kind, s.source) for grade_id, s in helper_sections]
         self._helper_ids = {grade_id for grade_id, _ in helper_sections}
         self.limits = limits
@@ -338,6 +377,7 @@ class Checker:
         self._cgroup = None
         self._names: set = set()
         self.error = ""
+        self.reused: dict = {}
         self.spent = 0.0
 
     # -- the worker ---------------------------------------------------------------------------------
@@ -353,7 +393,8 @@ class Checker:
         address_space = 2 * memory if self._cgroup is not None else memory
         procs = str(self._cgroup.path / "cgroup.procs") if self._cgroup is not None else None
         try:
-            self._pidfd, sock = _template_for(self._provided, self._helpers).fork_worker(address_space, procs)
+            self._pidfd, sock = _template_for(self._provided, self._helpers, self._cells).fork_worker(address_space,
+                                                                                                     procs)
         except (OSError, EOFError, protocol.ProtocolError):
             raise self._ended("crash", "the notebook's helper cells", "the grader's checker could not start") from None
         self._conn = Connection(sock.detach())
@@ -361,6 +402,7 @@ class Checker:
         ready = self._exchange(None, "the notebook's helper cells")
         self._names = set(ready.get("names", []))
         self.error = protocol.safe_text(ready.get("error", ""), 4000)
+        self.reused = ready.get("reused", {})  # grade_id -> [sections computed once per class, why no more]
 
     def _exchange(self, message: dict | None, name: str) -> dict:
         """Send ``message`` (None: only read) and wait for the worker's reply, within this section's time."""
@@ -460,7 +502,7 @@ class Checker:
 
     def _send_pending(self, message: dict, name: str) -> dict:
         if self._fresh:
-            message["fresh"] = True
+            message["fresh"], message["cell"] = True, name
         if self._values:
             message["values"] = self._values
         self._fresh, self._values = False, None
@@ -470,8 +512,9 @@ class Checker:
                                         f"({protocol.safe_text(reply['protocol_error'], 300)})")
         return reply
 
-    def run(self, source: str, name: str, seed: int | None = None, cell_seed: int | None = None) -> HostOutcome:
-        """One setup or check section of graded cell ``name`` (``cell_seed``: see :mod:`lmtrain.seeds`).
+    def run(self, source: str, name: str, seed: int | None = None, cell_seed: int | None = None,
+            index: int | None = None) -> HostOutcome:
+        """Section ``index`` (a setup or check) of graded cell ``name`` (``cell_seed``: see :mod:`lmtrain.seeds`).
 
         A helper cell's sections already ran in the base namespace every cell starts from (its
         errors are :attr:`error`), so they are not run again: a helper may compute once for the
@@ -481,8 +524,8 @@ class Checker:
             if self._conn is None:
                 self._start()
             return HostOutcome()
-        reply = self._send_pending({"op": "run", "source": source, "name": name, "seed": seed, "cell_seed": cell_seed},
-                                   name)
+        reply = self._send_pending({"op": "run", "source": source, "name": name, "seed": seed, "cell_seed": cell_seed,
+                                    "index": index}, name)
         return HostOutcome(protocol.safe_text(reply.get("error_type", ""), 200),
                            protocol.safe_text(reply.get("error", ""), MAX_OUTCOME_CHARS),
                            protocol.safe_text(reply.get("stdout", ""), MAX_OUTCOME_CHARS))

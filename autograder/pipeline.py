@@ -41,6 +41,8 @@ class GradeOptions:
     isolate: bool = True
     course_root: Path = REPO_ROOT
     secret: bytes | None = None  # the course secret every hidden input derives from (None: published seeds)
+    # the graded cells' student-free sections computed once per class (autograder.class_cache), not per notebook
+    class_cache: bool = True
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,7 @@ class _Runner:
             # along, for the generators all its sections share (lmtrain.seeds)
             seed_of_section = section_seed(seed, index)
             if section.kind in ("setup", "check"):
-                host = self.checker.run(section.source, name, seed=seed_of_section, cell_seed=seed)
+                host = self.checker.run(section.source, name, seed=seed_of_section, cell_seed=seed, index=index)
                 outcome.sections.append(SectionOutcome(section.kind, section.hidden, section.description, "grader",
                                                        host.error_type, host.error, [], host.stdout,
                                                        after_hidden=self.hidden_sent))
@@ -213,12 +215,27 @@ class _Runner:
                 outcome.tampered += protocol.tampered_names(end.get("tampered"))
 
 
+_once_per_class: dict = {}  # (source digest, secret) -> _computed_once's list
+
+
+def _computed_once(source: SourceNotebook, secret: bytes | None) -> list:
+    """The graded cells whose student-free sections the checker's template computes for the whole class."""
+    key = (source.digest, secret)
+    cells = _once_per_class.get(key)
+    if cells is None:
+        cells = _once_per_class[key] = [
+            [test.grade_id, cell_seed(test.grade_id, secret), [[s.kind, s.source] for s in test.sections]]
+            for test in source.tests.values() if not test.helper]
+    return cells
+
+
 def _run(plan_cells, source, spec, options, forbidden, include_hidden: bool) -> NotebookRun:
     run = NotebookRun()
+    cells = _computed_once(source, options.secret) if options.class_cache else []
     try:
         with Session(spec, options.limits, provided=source.provided, forbidden=forbidden) as session, \
                 Checker(source.provided, source.helper_sections, options.limits, spec.slot,
-                        memory_cgroup=session.memory_cgroup) as checker:
+                        memory_cgroup=session.memory_cgroup, cells=cells) as checker:
             run.isolated, run.notes = session.isolated, list(session.notes)
             _Runner(session, source, checker, include_hidden, options.secret).run(plan_cells, run)
     except SandboxEnded as ended:

@@ -13,6 +13,9 @@ twice in the same run:
 
 Prints notebooks per second for both, the ratio (both measured in this one run, side by side, so a
 busy machine slows both alike) and the machine's load average while each ran. With ``--profile``
+``--without-class-cache`` it grades the class a second time with ``--no-class-cache`` (every
+graded cell's student-free setups and references computed per notebook instead of once per class)
+and prints the ratio. With ``--profile``
 it then grades every notebook alone, correct, wrong and blank, and prints the seconds each takes
 and where they go (sandbox start, the sandbox's cells, the grader-side checks, closing). Hostile
 cases are kept to ones that stock nbgrader survives (no memory bomb, no endless loop: it has no
@@ -154,14 +157,14 @@ def run_stock(subs: Path, names: list[str], work: Path, students: int) -> tuple[
     return time.monotonic() - started, count
 
 
-def run_ours(subs: Path, names: list[str], work: Path, jobs: int) -> tuple[float, dict]:
+def run_ours(subs: Path, names: list[str], work: Path, jobs: int, *extra: str) -> tuple[float, dict]:
     """``python -m autograder grade`` on the class: the seconds it took, and the seconds each notebook
     took in it (from ``grading.log``, by assignment)."""
-    out = work / f"ours-{jobs}"
+    out = work / f"ours-{jobs}{''.join(extra)}"
     started = time.monotonic()
     subprocess.run(
         [sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(out),
-         "--jobs", str(jobs), "--notebooks", ",".join(names), "--no-progress"],
+         "--jobs", str(jobs), "--notebooks", ",".join(names), "--no-progress", *extra],
         cwd=REPO, check=True, stdout=subprocess.DEVNULL,
     )
     elapsed = time.monotonic() - started
@@ -254,6 +257,8 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2, help="--jobs for our grader (stock nbgrader is sequential)")
     parser.add_argument("--stock-students", type=int, default=4, metavar="N",
                         help="grade the first N students with stock nbgrader too (0: skip it)")
+    parser.add_argument("--without-class-cache", action="store_true",
+                        help="grade the class again with --no-class-cache (every section computed per notebook)")
     parser.add_argument("--profile", type=int, default=0, metavar="REPS",
                         help="then grade every notebook alone REPS times per kind of student and say where time goes")
     args = parser.parse_args()
@@ -277,6 +282,12 @@ def main() -> int:
         print("  seconds a notebook in the class run (mean, max; each beside another job):")
         for name, seconds in sorted(per_notebook.items()):
             print(f"    {name:<24}{sum(seconds) / len(seconds):6.2f} {max(seconds):6.2f}   ({len(seconds)} graded)")
+        if args.without_class_cache:
+            with load_watch(load):
+                again, _ = run_ours(subs, names, work, args.jobs, "--no-class-cache")
+            print(f"ours, --no-class-cache:        {count:5d} notebooks {again:7.1f} s  {count / again:6.2f} notebooks/s"
+                  f"   load {load['mean']:.1f} (peak {load['peak']:.1f})")
+            print(f"class cache: {again / ours:.2f}x (seconds without it over seconds with it)")
         if args.stock_students:
             with load_watch(load):
                 stock, stock_count = run_stock(subs, names, work, args.stock_students)

@@ -73,12 +73,13 @@ def submission_with_answer(function: str, answer_source: str, unanswered: tuple[
     return json.dumps(notebook({**answers, function: answer_source}, assignment)).encode("utf-8")
 
 
-def grade_with_answer(function: str, answer_source: str, timeout: float = 300.0) -> list[CellResult]:
+def grade_with_answer(function: str, answer_source: str, timeout: float = 300.0,
+                      class_cache: bool = True) -> list[CellResult]:
     """Grade, through the same pipeline as a class, a student who hands in only the notebook of
     ``function``, with the reference answers except ``function``'s (hidden tests included).
 
     The hidden inputs are the published ones, or those of the course secret in ``$LMTRAIN_COURSE_SECRET``
-    when it is set: a corpus's verdicts must not depend on it."""
+    when it is set: a corpus's verdicts must not depend on it. ``class_cache``: see GradeOptions."""
     import os
     import tempfile
 
@@ -87,7 +88,8 @@ def grade_with_answer(function: str, answer_source: str, timeout: float = 300.0)
 
     assignment = ANSWER_NOTEBOOKS[function]
     options = GradeOptions(limits=Limits(notebook_timeout=timeout, cell_timeout=timeout),
-                           isolate=os.geteuid() == 0, course_root=REPO_ROOT, secret=course_secret())
+                           isolate=os.geteuid() == 0, course_root=REPO_ROOT, secret=course_secret(),
+                           class_cache=class_cache)
     with tempfile.TemporaryDirectory(prefix="corpus-") as work:
         result = grade_one(_course(), assignment, "corpus", {assignment: submission_with_answer(function, answer_source)},
                            options=options, placement=Placement(workroot=Path(work)), feedback=False)
