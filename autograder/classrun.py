@@ -118,7 +118,9 @@ def grade_notebook(path: str | Path, assignment: str | None = None, *, course_ro
                 break
     notebooks[assignment] = path.read_bytes()
     start_fork_server()
-    options = GradeOptions(limits=limits, isolate=isolate, course_root=Path(course_root), secret=course_secret())
+    # one notebook: no other student's run to share the template's once-per-class work with
+    options = GradeOptions(limits=limits, isolate=isolate, course_root=Path(course_root), secret=course_secret(),
+                           class_cache=False)
     return grade_one(course, assignment, "student", notebooks, options=options)
 
 

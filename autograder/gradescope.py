@@ -107,7 +107,8 @@ def run(root: Path, memory_gb: float = 1.0) -> int:
         class_folder, out = Path(scratch) / "class", Path(scratch) / "out"
         try:
             _stage(root / "submission", class_folder)
-            grade_class(class_folder, out, options=GradeOptions(limits=Limits(memory_gb=memory_gb)),
+            # one student per run: no other notebook to share the template's once-per-class work with
+            grade_class(class_folder, out, options=GradeOptions(limits=Limits(memory_gb=memory_gb), class_cache=False),
                         run=RunOptions(progress=False), output=OutputOptions(formats=("csv", "gradescope"), db_url="none"))
             produced = out / "gradescope" / STUDENT / "results.json"
             _write_results(results, json.loads(produced.read_text(encoding="utf-8")))
