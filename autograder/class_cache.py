@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from lmtrain.notebook import compile_tree, parse_python
 
 from .name_reads import Reads, stored_names
-from .object_state import changed, global_settings, restore_settings, snapshot
+from .object_state import Snapshot, changed, global_settings, restore_settings, snapshot
 from .sections import section_seed, seed_everything, use_section_threads
 
 __all__ = ["CellPlan", "Reused", "Replay", "compute", "plan_cell", "restore_generators"]
@@ -274,9 +274,11 @@ def _deadline(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _run_cell(plan: CellPlan, base: dict, owner: str, deadline: float, filename) -> tuple[list, str, bool]:
-    """The cell's reused sections in a copy of ``base``: (results kept, why reuse stopped, base spoiled)."""
+def _run_cell(plan: CellPlan, base: dict, recorded: Snapshot, deadline: float, filename) -> tuple[list, str, bool]:
+    """The cell's reused sections in a copy of ``base`` (whose objects ``recorded`` holds):
+    (results kept, why reuse stopped, base spoiled)."""
     namespace = dict(base)
+    before = recorded.copy()
     kept: list[Reused] = []
     for index, count in plan.steps:
         kind, source = plan.sections[index]
@@ -284,7 +286,7 @@ def _run_cell(plan: CellPlan, base: dict, owner: str, deadline: float, filename)
         head = ast.Module(tree.body[:count], tree.type_ignores)
         rest = ast.Module(tree.body[count:], tree.type_ignores) if count < len(tree.body) else None
         before_names = dict(namespace)
-        before = snapshot(namespace, owner)
+        before.walk(namespace.values())  # what the earlier sections built (the rest is recorded already)
         out = io.StringIO()
         use_section_threads()
         seed_everything(section_seed(plan.cell_seed, index), plan.cell_seed)
@@ -331,13 +333,13 @@ def compute(build_base, plans: list[CellPlan], budget: float, filename) -> tuple
         if error:  # every check fails and says so: nothing is reused
             outcome.cells = {}
             return base, error, outcome
-        owner = base.get("__name__", "")
+        recorded = snapshot(base, base.get("__name__", ""))
         outcome.cells, outcome.stopped = {}, {}
         spoiled_by = None
         for plan in plans:
             limit, why = limits.get(plan.grade_id, (len(plan.steps), ""))
             plan = CellPlan(plan.grade_id, plan.cell_seed, plan.sections, plan.steps[:limit])
-            kept, reason, spoiled = _run_cell(plan, base, owner, deadline,
+            kept, reason, spoiled = _run_cell(plan, base, recorded, deadline,
                                               lambda index, plan=plan: filename(plan.grade_id, index))
             reason = reason or why
             outcome.cells[plan.grade_id], outcome.stopped[plan.grade_id] = kept, reason

@@ -105,6 +105,13 @@ class Snapshot:
         self.objects: dict[int, object] = {}  # kept alive, so that no id is reused while compared
         self.settings = global_settings()
 
+    def copy(self) -> "Snapshot":
+        """Another record of the same states, to be extended with :meth:`walk` (what is recorded is not read again)."""
+        other = Snapshot.__new__(Snapshot)
+        other.owner_module, other.settings = self.owner_module, self.settings
+        other.states, other.objects = dict(self.states), dict(self.objects)
+        return other
+
     def key(self, value):
         """How a parent records ``value``: by value when plain, else by identity (and walk it)."""
         if isinstance(value, _PLAIN):
@@ -173,6 +180,7 @@ class Snapshot:
         return ("object", kind, self.key(attributes), tuple(map(self.key, slots))), refs
 
     def walk(self, roots) -> None:
+        """Record the objects reachable from ``roots`` that are not recorded yet."""
         with warnings.catch_warnings():  # reading `.grad` of a tensor that is not a leaf warns
             warnings.simplefilter("ignore")
             self._walk(list(roots))
