@@ -18,7 +18,7 @@ Then running it decides (:func:`compute`). Each reused section runs in the templ
 would in a worker (the same seeds, one PyTorch thread) and its result is kept only if it
 
 * raised nothing and finished within its time,
-* wrote no file, started no process and opened no connection (an audit hook stops the attempt),
+* wrote no file, started no process and opened no connection (an audit hook notes any attempt),
 * left every object that existed before it as it was, and PyTorch's and NumPy's settings too
   (:mod:`autograder.object_state`): a reused section must not change what an earlier one built, or
   the base namespace every cell starts from.
@@ -30,7 +30,7 @@ so the template builds everything again without it.
 What this changes for a check: its student-free statements and the cell's later setups never see
 what an earlier check did with the student's values, since they ran before any student's. The
 course's checks only compare, so their verdicts are the same either way; ``tests/test_class_cache.py``
-grades the whole corpus both ways and compares.
+grades three wrong and one correct solution of every function both ways and compares.
 """
 
 from __future__ import annotations
@@ -210,7 +210,10 @@ _watching: list[list] = []  # while a reused section runs: one list, of what it 
 def _importing() -> bool:
     """Whether a module is being imported on this thread: what a library does once when it loads is
     not the section's doing (a worker forked afterwards has that module loaded as well)."""
-    frame = sys._getframe(2)
+    try:
+        frame = sys._getframe(2)  # past this function and the hook or handler that asks
+    except ValueError:  # no Python caller at all
+        return False
     while frame is not None:
         if frame.f_code.co_filename.startswith("<frozen importlib"):
             return True
@@ -242,6 +245,7 @@ def _watch_side_effects() -> None:
 
 
 def generator_states() -> tuple:
+    """The states of the global generators a section draws from (Python's, NumPy's, PyTorch's CPU one)."""
     import numpy
     import torch
 
@@ -249,6 +253,7 @@ def generator_states() -> tuple:
 
 
 def restore_generators(states: tuple) -> None:
+    """Put back what :func:`generator_states` recorded."""
     import numpy
     import torch
 
