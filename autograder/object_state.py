@@ -35,51 +35,42 @@ _OPAQUE = (types.ModuleType, types.BuiltinFunctionType, types.CodeType, types.Me
            types.MemberDescriptorType, types.FrameType, types.GeneratorType)
 
 
-def global_settings() -> dict:
-    """Process-wide settings a section could change and a later one would feel, by name."""
+def _settings() -> list[tuple]:
+    """(name, read it, put it back) of each process-wide setting a section could change and a later one
+    would feel; None where it cannot be put back from outside a ``with`` block."""
     import numpy
     import torch
 
-    return {
-        "default dtype": torch.get_default_dtype(),
-        "default device": str(torch.get_default_device()),
-        "grad mode": torch.is_grad_enabled(),
-        "inference mode": torch.is_inference_mode_enabled(),
-        "deterministic algorithms": torch.are_deterministic_algorithms_enabled(),
-        "anomaly detection": torch.is_anomaly_enabled(),
-        "PyTorch print options": dict(vars(torch._tensor_str.PRINT_OPTS)),
-        "NumPy errors": numpy.geterr(),
-        "NumPy print options": numpy.get_printoptions(),
+    return [
+        ("default dtype", torch.get_default_dtype, torch.set_default_dtype),
+        ("default device", lambda: str(torch.get_default_device()),
+         # setting it, even to the CPU, installs a mode every PyTorch call then goes through
+         lambda device: torch.set_default_device(None if device == "cpu" else device)),
+        ("grad mode", torch.is_grad_enabled, torch.set_grad_enabled),
+        ("inference mode", torch.is_inference_mode_enabled, None),
+        ("deterministic algorithms", torch.are_deterministic_algorithms_enabled, torch.use_deterministic_algorithms),
+        ("anomaly detection", torch.is_anomaly_enabled, torch.autograd.set_detect_anomaly),
+        ("PyTorch print options", lambda: dict(vars(torch._tensor_str.PRINT_OPTS)),
+         lambda options: torch.set_printoptions(**options)),
+        ("NumPy errors", numpy.geterr, lambda errors: numpy.seterr(**errors)),
+        ("NumPy print options", numpy.get_printoptions, lambda options: numpy.set_printoptions(**options)),
         # only those that turn a warning into an error change a verdict; libraries add others as they load
-        "warnings raised as errors": [f for f in warnings.filters if f[0] == "error"],
-        "working folder": os.getcwd(),
-        "environment": dict(os.environ),
-    }
+        ("warnings raised as errors", lambda: [f for f in warnings.filters if f[0] == "error"], _set_error_filters),
+        ("working folder", os.getcwd, os.chdir),
+        ("environment", lambda: dict(os.environ), _set_environment),
+    ]
+
+
+def global_settings() -> dict:
+    """Process-wide settings a section could change and a later one would feel, by name."""
+    return {name: read() for name, read, _ in _settings()}
 
 
 def restore_settings(saved: dict) -> None:
-    """Put back what :func:`global_settings` recorded (only what changed: setting PyTorch's default
-    device, even to the CPU, installs a mode every PyTorch call then goes through)."""
-    import numpy
-    import torch
-
-    setters = {
-        "default dtype": torch.set_default_dtype,
-        "default device": lambda device: torch.set_default_device(None if device == "cpu" else device),
-        "grad mode": torch.set_grad_enabled,
-        "deterministic algorithms": torch.use_deterministic_algorithms,
-        "anomaly detection": torch.autograd.set_detect_anomaly,
-        "PyTorch print options": lambda options: torch.set_printoptions(**options),
-        "NumPy errors": lambda errors: numpy.seterr(**errors),
-        "NumPy print options": lambda options: numpy.set_printoptions(**options),
-        "warnings raised as errors": _set_error_filters,
-        "working folder": os.chdir,
-        "environment": _set_environment,
-    }
-    now = global_settings()
-    for name, value in saved.items():
-        if now[name] != value and name in setters:
-            setters[name](value)
+    """Put back what :func:`global_settings` recorded, only what changed."""
+    for name, read, put_back in _settings():
+        if put_back is not None and read() != saved[name]:
+            put_back(saved[name])
 
 
 def _set_error_filters(filters: list) -> None:

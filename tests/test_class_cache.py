@@ -18,7 +18,7 @@ import pytest
 
 from _support import corpus_entries, grade_with_answer
 
-from autograder.class_cache import Replay, compute, plan_cell
+from autograder.class_cache import Replay, compute, plan_cell, restore_generators
 from autograder.sections import section_seed
 
 # ---------------------------------------------------------------------------
@@ -177,8 +177,6 @@ def test_the_rest_starts_from_the_generators_where_the_reused_statements_left_th
     reused = outcome.cells["cell"][0]
     torch.manual_seed(section_seed(7, 1))
     torch.rand(2)
-    from autograder.class_cache import restore_generators
-
     expected = torch.rand(2)
     torch.manual_seed(12345)
     restore_generators(reused.generators)
